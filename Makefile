@@ -1,0 +1,115 @@
+# tether: one hand-written Makefile (see docs/testing.md for the test layout).
+#
+#   make                 build build/tether and build/tetherctl
+#   make demo            run a busybox container under tether (installs deps)
+#   make check           unit + integration tests (installs deps)
+#   make SANITIZE=address,undefined check    the same under ASan/UBSan
+#
+# Dependencies come from pkg-config at recipe time (recursive '='), so that
+# 'make deps' can install them first within the same invocation.
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+DESTDIR ?=
+
+BUILD ?= build
+ifneq ($(SANITIZE),)
+BUILD := build/sanitize
+SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+PKGS     := glib-2.0 gio-unix-2.0 libsystemd json-c
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+TETHER_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+	-Wshadow -Wformat=2 -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) -MMD -MP $(SANFLAGS)
+TETHER_LDFLAGS = -Wl,--as-needed $(SANFLAGS)
+
+COMMON_SRC := $(wildcard src/common/*.c)
+SHIM_SRC   := $(wildcard src/shim/*.c)
+CTL_SRC    := $(wildcard src/ctl/*.c)
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
+SHIM_OBJ   := $(SHIM_SRC:%.c=$(BUILD)/%.o)
+CTL_OBJ    := $(CTL_SRC:%.c=$(BUILD)/%.o)
+# Everything but main() links into the unit tests too.
+SHIM_LIB_OBJ := $(filter-out $(BUILD)/src/shim/main.o,$(SHIM_OBJ))
+CTL_LIB_OBJ  := $(filter-out $(BUILD)/src/ctl/main.o,$(CTL_OBJ))
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all check check-unit check-integration check-run demo deps fmt fmt-check \
+	install clean bench fuzz
+
+all: $(BUILD)/tether $(BUILD)/tetherctl
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(TETHER_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tether: $(SHIM_OBJ) $(COMMON_OBJ)
+	$(CC) $(TETHER_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tetherctl: $(CTL_OBJ) $(COMMON_OBJ)
+	$(CC) $(TETHER_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(SHIM_LIB_OBJ) $(CTL_LIB_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(TETHER_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+
+# --- set-up -----------------------------------------------------------------
+
+deps:
+	@tests/lib/deps.sh
+
+# --- tests ------------------------------------------------------------------
+
+TEST_ENV = TETHER=$(abspath $(BUILD)/tether) TETHERCTL=$(abspath $(BUILD)/tetherctl) \
+	TETHER_BUILD=$(abspath $(BUILD)) TETHER_SANITIZE=$(SANITIZE)
+
+check: deps
+	@$(MAKE) --no-print-directory check-run
+
+check-run: all $(UNIT_BIN)
+	@$(TEST_ENV) tests/run.sh $(UNIT_BIN) tests/integration/*.bats
+
+check-unit: all $(UNIT_BIN)
+	@$(TEST_ENV) tests/run.sh $(UNIT_BIN)
+
+check-integration: all
+	@$(TEST_ENV) tests/run.sh tests/integration/*.bats
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@$(TEST_ENV) tests/lib/demo.sh
+
+bench: all
+	@$(TEST_ENV) bench/run.sh
+
+fuzz:
+	@echo "fuzz: no fuzz targets yet (see issue: hardening)" >&2; exit 1
+
+# --- formatting -------------------------------------------------------------
+
+FMT_FILES = $(wildcard src/*/*.c include/tether/*.h tests/unit/*.c tests/unit/*.h)
+
+fmt:
+	clang-format -i $(FMT_FILES)
+
+fmt-check:
+	clang-format --dry-run -Werror $(FMT_FILES)
+
+# --- install ----------------------------------------------------------------
+
+install: all
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(BUILD)/tether $(BUILD)/tetherctl $(DESTDIR)$(BINDIR)/
+
+clean:
+	rm -rf build
+
+-include $(wildcard $(BUILD)/src/*/*.d $(BUILD)/tests/unit/*.d)
