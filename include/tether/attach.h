@@ -1,0 +1,38 @@
+/* attach: conmon's attach socket. SOCK_SEQPACKET; to clients every packet is
+ * one stream byte (2 stdout, 3 stderr) and at most 8192 bytes of data; from
+ * clients raw stdin bytes. Output never blocks: a client that does not read
+ * gets a bounded queue, then loses packets, counted. */
+#ifndef TETHER_ATTACH_H
+#define TETHER_ATTACH_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define ATTACH_STREAM_STDIN  1
+#define ATTACH_STREAM_STDOUT 2
+#define ATTACH_STREAM_STDERR 3
+/* podman reads 8193-byte packets. */
+#define ATTACH_PACKET_DATA_MAX 8192
+/* Output queued per client before packets are dropped. */
+#define ATTACH_CLIENT_QUEUE_MAX (4 * 1024 * 1024)
+
+typedef struct attach attach;
+
+/* Create BUNDLE/attach (bound through /proc/self/fd so long paths work) and,
+ * unless full_attach, the symlink SOCKET_DIR/CUUID -> BUNDLE. */
+struct attach *attach_new(const char *bundle, const char *socket_dir, const char *cuuid,
+			  bool full_attach, GError **error);
+void attach_free(struct attach *a);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(attach, attach_free)
+
+void attach_broadcast(struct attach *a, int stream, const char *data, size_t len);
+
+/* At exit: give clients up to timeout_ms to take their queued output, then
+ * close them (they read EOF) and remove the socket and the symlink. */
+void attach_shutdown(struct attach *a, int timeout_ms);
+
+unsigned attach_client_count(const struct attach *a);
+uint64_t attach_dropped_bytes(const struct attach *a);
+
+#endif

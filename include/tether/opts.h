@@ -1,0 +1,82 @@
+/* opts: the shim's command line, which is conmon's (every 2.1.x flag, long
+ * and short forms, same meanings) plus tether's own additions. */
+#ifndef TETHER_OPTS_H
+#define TETHER_OPTS_H
+
+#include <glib.h>
+#include <stdbool.h>
+
+#include "tether/diag.h"
+
+struct tether_opts {
+	/* conmon 2.1.6 */
+	int api_version;
+	char *bundle;
+	char *cid;
+	char *conmon_pidfile;
+	char *container_pidfile;
+	char *cuuid;
+	gboolean exec;
+	gboolean exec_attach;
+	char *exec_process_spec;
+	char *exit_command;
+	char **exit_command_args;
+	int exit_delay;
+	char *exit_dir;
+	gboolean leave_stdin_open;
+	char *log_level;
+	char **log_paths;
+	gint64 log_size_max;
+	gint64 log_global_size_max;
+	char *log_tag;
+	char *name;
+	gboolean no_new_keyring;
+	gboolean no_pivot;
+	gboolean no_sync_log;
+	char *persist_dir;
+	gboolean replace_listen_pid;
+	char *restore;
+	char *runtime;
+	char **runtime_args;
+	char **runtime_opts;
+	char *sdnotify_socket;
+	char *socket_dir_path;
+	gboolean stdin_open;
+	gboolean sync;
+	gboolean syslog;
+	gboolean systemd_cgroup;
+	gboolean terminal;
+	int timeout;
+	gboolean version;
+	gboolean full_attach;
+	char *seccomp_notify_socket;
+	char *seccomp_notify_plugins;
+	/* newer conmon (2.2.x) */
+	char **log_labels;
+	gboolean no_container_partial_message;
+	gboolean log_rotate;
+	int log_max_files;
+	char **log_allowlist_dirs;
+	/* tether's own */
+	gboolean foreground;
+
+	/* derived by opts_validate() */
+	enum diag_level level;
+	char *k8s_log_path; /* the k8s-file sink, or NULL */
+};
+
+/* Parse argv into opts (defaults applied first). Unknown options fail.
+ * Stray positional arguments are ignored, as conmon does. */
+bool opts_parse(struct tether_opts *opts, int argc, char **argv, GError **error);
+
+/* Check the options in conmon's order with conmon's messages, then refuse
+ * (with a clear message) what tether does not implement yet. Fills the
+ * derived fields. */
+bool opts_validate(struct tether_opts *opts, GError **error);
+
+/* The text `tether --version` prints. */
+const char *opts_version_text(void);
+
+void opts_clear(struct tether_opts *opts);
+
+#endif

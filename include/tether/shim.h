@@ -1,0 +1,98 @@
+/* shim: the monitor's one context. It owns every fd, GSource id and option;
+ * the modules (stdio, log_k8s, attach, ctlfifo, runtime, exitfile) keep their
+ * own small structs, owned from here. */
+#ifndef TETHER_SHIM_H
+#define TETHER_SHIM_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "tether/opts.h"
+
+/* One read from the container's stdout/stderr. conmon uses 8192; a pipe
+ * holds 64 KiB, and reading it in one go halves the syscalls per MiB. */
+#define SHIM_READ_BUF (64 * 1024)
+
+/* The life cycle, as a state table (see docs/tether.8.md):
+ * CREATING (runtime running) -> RUNNING (container pid known) -> EXITED
+ * (container reaped; drain, exit files, exit command follow outside the loop).
+ * FAILED ends in a message on the sync pipe and exit status 1. */
+enum shim_state {
+	SHIM_CREATING,
+	SHIM_RUNNING,
+	SHIM_EXITED,
+	SHIM_FAILED,
+};
+
+struct log_k8s;
+struct attach;
+struct ctlfifo;
+
+struct shim {
+	struct tether_opts *opts;
+	GMainLoop *loop;
+	enum shim_state state;
+	char *failure; /* set with SHIM_FAILED */
+
+	/* Pipes handed over by the caller (-1 when absent). */
+	int sync_fd;
+	int start_fd;
+	/* fds the caller left open for us (port reservations, preserved fds):
+	 * closed just before the exit files are written. */
+	GArray *inherited_fds;
+
+	int signal_fd;
+	guint signal_src;
+
+	pid_t runtime_pid;
+	int runtime_status;
+	pid_t container_pid;
+	int container_status;
+	/* Children reaped before we knew which they were: pid -> wait status. */
+	GHashTable *early_exits;
+
+	/* Read ends of the container's stdout and stderr. */
+	int out_fd[2];
+	guint out_src[2];
+	char *buf; /* SHIM_READ_BUF bytes */
+
+	struct log_k8s *k8s;
+	struct attach *attach;
+	struct ctlfifo *ctl;
+
+	int oom_score_adj; /* the caller's, restored for the runtime */
+	bool have_oom_score_adj;
+};
+
+struct shim *shim_new(struct tether_opts *opts);
+void shim_free(struct shim *shim);
+
+/* Run the whole life cycle; returns the process's exit status. Returns in
+ * the daemonized monitor only: the caller's first process _exit()s inside. */
+int shim_run(struct shim *shim);
+
+/* Tell the caller about a failure before or instead of a container pid:
+ * {"data": -1, "message": "..."} on the sync pipe, if there is one. */
+void shim_report_failure(int sync_fd, const struct tether_opts *opts, const char *message);
+
+/* Exit status as conmon reports it: the code, or 128+N for signal N. */
+int shim_exit_code(int wait_status);
+
+/* stdio.c: the container's output. */
+int stdio_make_pipes(int ret_parent[2], int ret_child[2]);
+void stdio_watch(struct shim *shim);
+/* Read what is left in the pipes (until EOF or EAGAIN). */
+void stdio_drain(struct shim *shim);
+void stdio_close(struct shim *shim);
+
+/* runtime.c: the OCI runtime's command line and process. */
+GStrv runtime_argv(const struct tether_opts *opts, const char *console_socket);
+int runtime_spawn(struct shim *shim, char **argv, int child_stdio[3], pid_t *ret_pid);
+
+/* exitfile.c: PERSIST_DIR/exit then EXIT_DIR/CID, and the exit command. */
+int exitfile_write_all(const struct tether_opts *opts, int exit_code, GError **error);
+int exitfile_run_command(const struct tether_opts *opts, int oom_score_adj,
+			 bool have_oom_score_adj);
+
+#endif

@@ -1,0 +1,329 @@
+#define G_LOG_DOMAIN "attach"
+
+#include "tether/attach.h"
+#include "tether/diag.h"
+#include "tether/fdsource.h"
+#include "tether/fdutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+struct client {
+	struct attach *owner;
+	int fd;
+	GSource *source;
+	bool reading; /* false once the client shut its write side */
+	GQueue queue; /* GBytes packets waiting for POLLOUT */
+	size_t queued;
+	uint64_t dropped;
+};
+
+struct attach {
+	int listen_fd;
+	GSource *listen_source;
+	int bundle_fd; /* O_PATH, to unlink "attach" whatever the path length */
+	char *symlink_path;
+	GList *clients;
+	uint64_t dropped;
+};
+
+static void client_free(struct client *c)
+{
+	g_source_destroy(c->source);
+	g_source_unref(c->source);
+	fdutil_close(&c->fd);
+	g_queue_clear_full(&c->queue, (GDestroyNotify)g_bytes_unref);
+	g_free(c);
+}
+
+static void client_remove(struct client *c)
+{
+	struct attach *a = c->owner;
+	a->clients = g_list_remove(a->clients, c);
+	a->dropped += c->dropped;
+	diag_debug("attach client fd %d closed (%u left)", c->fd, g_list_length(a->clients));
+	client_free(c);
+}
+
+static void client_update_events(struct client *c)
+{
+	GIOCondition ev = G_IO_HUP | G_IO_ERR;
+	if (c->reading)
+		ev |= G_IO_IN;
+	if (c->queued > 0)
+		ev |= G_IO_OUT;
+	fdsource_set_events(c->source, ev);
+}
+
+/* Send one packet now. Returns 0, -EAGAIN, or another -errno (client gone). */
+static int send_packet(int fd, const void *data, size_t len)
+{
+	ssize_t n = send(fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n < 0)
+		return errno == EINTR ? -EAGAIN : -errno;
+	return 0;
+}
+
+static int send_prefixed(int fd, int stream, const char *data, size_t len)
+{
+	char prefix = (char)stream;
+	struct iovec iov[2] = {{&prefix, 1}, {(void *)data, len}};
+	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2};
+	ssize_t n = sendmsg(fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n < 0)
+		return errno == EINTR ? -EAGAIN : -errno;
+	return 0;
+}
+
+/* Returns false if the client is gone. */
+static bool client_flush(struct client *c)
+{
+	GBytes *b;
+	while ((b = g_queue_peek_head(&c->queue)) != NULL) {
+		gsize len;
+		const void *data = g_bytes_get_data(b, &len);
+		int r = send_packet(c->fd, data, len);
+		if (r == -EAGAIN)
+			break;
+		if (r < 0)
+			return false;
+		g_queue_pop_head(&c->queue);
+		c->queued -= len;
+		g_bytes_unref(b);
+	}
+	return true;
+}
+
+static gboolean on_client(int fd, GIOCondition revents, gpointer data)
+{
+	struct client *c = data;
+	if (revents & G_IO_IN) {
+		/* No stdin for the container in this version: input is read
+		 * and dropped, so a client can neither block nor fill us. */
+		char buf[4096];
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
+		if (n == 0) {
+			c->reading = false;
+		} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			client_remove(c);
+			return G_SOURCE_CONTINUE; /* destroyed by client_remove */
+		}
+	}
+	if ((revents & G_IO_OUT) && !client_flush(c)) {
+		client_remove(c);
+		return G_SOURCE_CONTINUE;
+	}
+	/* HUP: the client closed both ends. With queued output, ERR/HUP also
+	 * means nobody will ever read it. */
+	if ((revents & G_IO_ERR) || ((revents & G_IO_HUP) && !(revents & G_IO_IN))) {
+		client_remove(c);
+		return G_SOURCE_CONTINUE;
+	}
+	client_update_events(c);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_listen(int fd, GIOCondition revents, gpointer data)
+{
+	struct attach *a = data;
+	for (;;) {
+		int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (cfd < 0) {
+			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+				diag_warn("Failed to accept attach client: %s", g_strerror(errno));
+			break;
+		}
+		struct client *c = g_new0(struct client, 1);
+		c->owner = a;
+		c->fd = cfd;
+		c->reading = true;
+		g_queue_init(&c->queue);
+		c->source = fdsource_new(cfd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_client, c);
+		a->clients = g_list_prepend(a->clients, c);
+		diag_debug("attach client fd %d connected", cfd);
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+static int bind_in_dir(int fd, int dir_fd, const char *name)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	int n = snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/%s", dir_fd,
+			 name);
+	if (n < 0 || (size_t)n >= sizeof(addr.sun_path))
+		return -ENAMETOOLONG;
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+		return -errno;
+	return 0;
+}
+
+static bool make_symlink(struct attach *a, const char *bundle, const char *socket_dir,
+			 const char *cuuid, GError **error)
+{
+	if (g_mkdir_with_parents(socket_dir, 0700) < 0) {
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
+			    "Failed to create socket directory %s: %s", socket_dir,
+			    g_strerror(errno));
+		return false;
+	}
+	g_autofree char *link = g_build_filename(socket_dir, cuuid, NULL);
+	if (unlink(link) < 0 && errno != ENOENT) {
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
+			    "Failed to remove old %s: %s", link, g_strerror(errno));
+		return false;
+	}
+	if (symlink(bundle, link) < 0) {
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
+			    "Failed to create symlink %s: %s", link, g_strerror(errno));
+		return false;
+	}
+	a->symlink_path = g_steal_pointer(&link);
+	return true;
+}
+
+struct attach *attach_new(const char *bundle, const char *socket_dir, const char *cuuid,
+			  bool full_attach, GError **error)
+{
+	g_autoptr(attach) a = g_new0(struct attach, 1);
+	a->listen_fd = -1;
+	a->bundle_fd = open(bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (a->bundle_fd < 0) {
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
+			    "Failed to open bundle %s: %s", bundle, g_strerror(errno));
+		return NULL;
+	}
+	if (!full_attach && !make_symlink(a, bundle, socket_dir, cuuid, error))
+		return NULL;
+
+	a->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int r = a->listen_fd < 0 ? -errno : 0;
+	/* The mode of the socket inode becomes the file's: owner only. */
+	if (r == 0 && fchmod(a->listen_fd, 0700) < 0)
+		r = -errno;
+	if (r == 0 && unlinkat(a->bundle_fd, "attach", 0) < 0 && errno != ENOENT)
+		r = -errno;
+	if (r == 0)
+		r = bind_in_dir(a->listen_fd, a->bundle_fd, "attach");
+	if (r == 0 && listen(a->listen_fd, 10) < 0)
+		r = -errno;
+	if (r < 0) {
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(-r),
+			    "Failed to create attach socket in %s: %s", bundle, g_strerror(-r));
+		return NULL;
+	}
+	a->listen_source = fdsource_new(a->listen_fd, G_IO_IN, on_listen, a);
+	return g_steal_pointer(&a);
+}
+
+static void client_queue(struct client *c, int stream, const char *data, size_t len)
+{
+	if (c->queued + len + 1 > ATTACH_CLIENT_QUEUE_MAX) {
+		c->dropped += len;
+		return;
+	}
+	char *pkt = g_malloc(len + 1);
+	pkt[0] = (char)stream;
+	memcpy(pkt + 1, data, len);
+	g_queue_push_tail(&c->queue, g_bytes_new_take(pkt, len + 1));
+	c->queued += len + 1;
+}
+
+void attach_broadcast(struct attach *a, int stream, const char *data, size_t len)
+{
+	for (GList *l = a->clients; l != NULL;) {
+		struct client *c = l->data;
+		l = l->next;
+		bool was_empty = c->queued == 0;
+		for (size_t off = 0; off < len; off += ATTACH_PACKET_DATA_MAX) {
+			size_t n = MIN(len - off, (size_t)ATTACH_PACKET_DATA_MAX);
+			int r = c->queued == 0 ? send_prefixed(c->fd, stream, data + off, n)
+					       : -EAGAIN;
+			if (r == -EAGAIN) {
+				client_queue(c, stream, data + off, n);
+			} else if (r < 0) {
+				client_remove(c);
+				c = NULL;
+				break;
+			}
+		}
+		if (c != NULL && was_empty && c->queued > 0)
+			client_update_events(c);
+	}
+}
+
+void attach_shutdown(struct attach *a, int timeout_ms)
+{
+	gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+	for (;;) {
+		g_autofree struct pollfd *pfds = g_new0(struct pollfd, g_list_length(a->clients));
+		g_autofree struct client **who = g_new0(struct client *, g_list_length(a->clients));
+		nfds_t n = 0;
+		for (GList *l = a->clients; l != NULL; l = l->next) {
+			struct client *c = l->data;
+			if (c->queued > 0) {
+				pfds[n] = (struct pollfd){.fd = c->fd, .events = POLLOUT};
+				who[n++] = c;
+			}
+		}
+		gint64 left = (deadline - g_get_monotonic_time()) / 1000;
+		if (n == 0 || left <= 0)
+			break;
+		if (poll(pfds, n, (int)left) < 0 && errno != EINTR)
+			break;
+		for (nfds_t i = 0; i < n; i++) {
+			if (pfds[i].revents & (POLLERR | POLLHUP | POLLNVAL))
+				client_remove(who[i]);
+			else if ((pfds[i].revents & POLLOUT) && !client_flush(who[i]))
+				client_remove(who[i]);
+		}
+	}
+	while (a->clients != NULL)
+		client_remove(a->clients->data);
+	if (a->listen_source != NULL) {
+		g_source_destroy(a->listen_source);
+		g_clear_pointer(&a->listen_source, g_source_unref);
+	}
+	fdutil_close(&a->listen_fd);
+	if (a->bundle_fd >= 0)
+		(void)unlinkat(a->bundle_fd, "attach", 0);
+	if (a->symlink_path != NULL) {
+		(void)unlink(a->symlink_path);
+		g_clear_pointer(&a->symlink_path, g_free);
+	}
+}
+
+unsigned attach_client_count(const struct attach *a)
+{
+	return g_list_length(a->clients);
+}
+
+uint64_t attach_dropped_bytes(const struct attach *a)
+{
+	uint64_t total = a->dropped;
+	for (GList *l = a->clients; l != NULL; l = l->next)
+		total += ((struct client *)l->data)->dropped;
+	return total;
+}
+
+void attach_free(struct attach *a)
+{
+	if (a == NULL)
+		return;
+	while (a->clients != NULL)
+		client_remove(a->clients->data);
+	if (a->listen_source != NULL) {
+		g_source_destroy(a->listen_source);
+		g_source_unref(a->listen_source);
+	}
+	fdutil_close(&a->listen_fd);
+	fdutil_close(&a->bundle_fd);
+	g_free(a->symlink_path);
+	g_free(a);
+}

@@ -1,0 +1,43 @@
+#define G_LOG_DOMAIN "main"
+
+#include "tether/diag.h"
+#include "tether/fdutil.h"
+#include "tether/opts.h"
+#include "tether/shim.h"
+
+#include <locale.h>
+#include <stdio.h>
+
+int main(int argc, char **argv)
+{
+	setlocale(LC_ALL, "");
+	diag_setup("tether", DIAG_WARNING);
+
+	struct tether_opts opts;
+	g_autoptr(GError) error = NULL;
+	if (!opts_parse(&opts, argc, argv, &error)) {
+		fprintf(stderr, "tether: option parsing failed: %s\n", error->message);
+		opts_clear(&opts);
+		return 1;
+	}
+	if (opts.version) {
+		fputs(opts_version_text(), stdout);
+		opts_clear(&opts);
+		return 0;
+	}
+	if (!opts_validate(&opts, &error)) {
+		shim_report_failure(fdutil_fd_from_env("_OCI_SYNCPIPE"), &opts, error->message);
+		opts_clear(&opts);
+		return 1;
+	}
+	diag_set_level(opts.level);
+	diag_set_syslog(opts.syslog, opts.cid);
+	if (opts.seccomp_notify_socket != NULL)
+		diag_warn("--seccomp-notify-socket is ignored (conmon 2.1.6 cannot use it either)");
+
+	struct shim *s = shim_new(&opts);
+	int code = shim_run(s);
+	shim_free(s);
+	opts_clear(&opts);
+	return code;
+}

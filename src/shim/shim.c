@@ -1,0 +1,475 @@
+#define G_LOG_DOMAIN "shim"
+
+#include "tether/shim.h"
+#include "tether/attach.h"
+#include "tether/ctlfifo.h"
+#include "tether/diag.h"
+#include "tether/fdutil.h"
+#include "tether/fileio.h"
+#include "tether/log_k8s.h"
+#include "tether/syncmsg.h"
+
+#include <dirent.h>
+#include <glib-unix.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* How long clients get to take their last output at exit: callers wait about
+ * 5 s for the exit file, which comes after. */
+#define SHIM_ATTACH_FLUSH_MS 1000
+
+int shim_exit_code(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 255;
+}
+
+static void sync_send(int *sync_fd, const struct tether_opts *o, long long value,
+		      const char *message)
+{
+	if (*sync_fd < 0)
+		return;
+	char buf[SYNCMSG_MAX + 1];
+	size_t len = syncmsg_format(buf, sizeof(buf), syncmsg_key(o->api_version, o->exec), value,
+				    message);
+	/* One write: with SEQPACKET a message is one packet. */
+	int r = fdutil_write_all(*sync_fd, buf, len);
+	if (r < 0) {
+		/* The caller went away; that is no reason to stop monitoring. */
+		diag_warn("Failed to write to the sync pipe: %s", g_strerror(-r));
+		fdutil_close(sync_fd);
+	}
+}
+
+void shim_report_failure(int sync_fd, const struct tether_opts *opts, const char *message)
+{
+	diag_error("%s", message);
+	sync_send(&sync_fd, opts, -1, message);
+}
+
+/* Remember what the caller left open for us (podman's port reservations and
+ * preserved fds): kept for the runtime, closed before the exit files. */
+static GArray *snapshot_fds(int skip1, int skip2)
+{
+	GArray *fds = g_array_new(FALSE, FALSE, sizeof(int));
+	DIR *d = opendir("/proc/self/fd");
+	if (d == NULL)
+		return fds;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		int fd = atoi(e->d_name);
+		if (e->d_name[0] < '0' || e->d_name[0] > '9' || fd < 3 || fd == dirfd(d) ||
+		    fd == skip1 || fd == skip2)
+			continue;
+		g_array_append_val(fds, fd);
+	}
+	closedir(d);
+	return fds;
+}
+
+struct shim *shim_new(struct tether_opts *opts)
+{
+	struct shim *s = g_new0(struct shim, 1);
+	s->opts = opts;
+	s->state = SHIM_CREATING;
+	s->signal_fd = -1;
+	s->out_fd[0] = s->out_fd[1] = -1;
+	s->early_exits = g_hash_table_new(NULL, NULL);
+
+	s->sync_fd = fdutil_fd_from_env("_OCI_SYNCPIPE");
+	s->start_fd = fdutil_fd_from_env("_OCI_STARTPIPE");
+	if (s->sync_fd >= 0)
+		(void)fdutil_set_cloexec(s->sync_fd, true);
+	if (s->start_fd >= 0)
+		(void)fdutil_set_cloexec(s->start_fd, true);
+	s->inherited_fds = snapshot_fds(s->sync_fd, s->start_fd);
+	return s;
+}
+
+void shim_free(struct shim *s)
+{
+	if (s == NULL)
+		return;
+	stdio_close(s);
+	g_clear_pointer(&s->attach, attach_free);
+	g_clear_pointer(&s->ctl, ctlfifo_free);
+	g_clear_pointer(&s->k8s, log_k8s_free);
+	if (s->signal_src != 0)
+		g_source_remove(s->signal_src);
+	fdutil_close(&s->signal_fd);
+	fdutil_close(&s->sync_fd);
+	fdutil_close(&s->start_fd);
+	g_clear_pointer(&s->inherited_fds, g_array_unref);
+	g_clear_pointer(&s->early_exits, g_hash_table_unref);
+	g_clear_pointer(&s->loop, g_main_loop_unref);
+	g_free(s->buf);
+	g_free(s->failure);
+	g_free(s);
+}
+
+static void shim_fail(struct shim *s, char *message)
+{
+	s->state = SHIM_FAILED;
+	g_free(s->failure);
+	s->failure = message;
+	if (s->loop != NULL)
+		g_main_loop_quit(s->loop);
+}
+
+/* --- life cycle events ---------------------------------------------------- */
+
+static void on_container_exit(struct shim *s, int status)
+{
+	s->container_status = status;
+	s->state = SHIM_EXITED;
+	diag_info("container %d exited with status %d", s->container_pid, shim_exit_code(status));
+	g_main_loop_quit(s->loop);
+}
+
+static void on_runtime_exit(struct shim *s, int status)
+{
+	s->runtime_pid = 0;
+	s->runtime_status = status;
+	const char *verb = s->opts->restore ? "restore" : "create";
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		/* The runtime's own words are the best message; they are on the
+		 * stderr pipe it shared with nobody yet. */
+		char text[8192];
+		ssize_t n = s->out_fd[1] >= 0 ? fdutil_read_some(s->out_fd[1], text, sizeof(text) - 1)
+					      : -EBADF;
+		text[n > 0 ? n : 0] = '\0';
+		if (n > 0)
+			shim_fail(s, g_strdup(text));
+		else
+			shim_fail(s, g_strdup_printf("runtime %s failed with status %d", verb,
+						     shim_exit_code(status)));
+		return;
+	}
+
+	long long pid = 0;
+	int r = fileio_read_int(s->opts->container_pidfile, &pid);
+	if (r < 0 || pid <= 0) {
+		shim_fail(s, g_strdup_printf("Failed to read the container pid from %s: %s",
+					     s->opts->container_pidfile,
+					     r < 0 ? g_strerror(-r) : "invalid pid"));
+		return;
+	}
+	s->container_pid = (pid_t)pid;
+	s->state = SHIM_RUNNING;
+	diag_info("container pid %d", s->container_pid);
+	sync_send(&s->sync_fd, s->opts, pid, NULL);
+	stdio_watch(s);
+
+	gpointer early;
+	if (g_hash_table_lookup_extended(s->early_exits, GINT_TO_POINTER(s->container_pid), NULL,
+					 &early))
+		on_container_exit(s, GPOINTER_TO_INT(early));
+}
+
+static void reap_children(struct shim *s)
+{
+	for (;;) {
+		int status;
+		pid_t pid = waitpid(-1, &status, WNOHANG);
+		if (pid <= 0)
+			break;
+		if (pid == s->runtime_pid)
+			on_runtime_exit(s, status);
+		else if (s->container_pid > 0 && pid == s->container_pid)
+			on_container_exit(s, status);
+		else if (s->state == SHIM_CREATING)
+			g_hash_table_insert(s->early_exits, GINT_TO_POINTER(pid),
+					    GINT_TO_POINTER(status));
+		else
+			diag_debug("reaped process %d", pid);
+	}
+}
+
+static gboolean on_signal(gint fd, GIOCondition cond, gpointer data)
+{
+	struct shim *s = data;
+	struct signalfd_siginfo si;
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGCHLD:
+			reap_children(s);
+			break;
+		case SIGTERM:
+		case SIGINT:
+		case SIGQUIT: {
+			/* Forward to whoever is running: the runtime while it
+			 * creates, then the container. */
+			pid_t to = s->container_pid > 0 ? s->container_pid : s->runtime_pid;
+			diag_info("forwarding signal %u to %d", si.ssi_signo, to);
+			if (to > 0 && kill(to, (int)si.ssi_signo) < 0)
+				diag_warn("Failed to forward signal %u to %d: %s", si.ssi_signo,
+					  to, g_strerror(errno));
+			break;
+		}
+		default:
+			diag_debug("ignoring signal %u", si.ssi_signo);
+		}
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+static void on_resize(void *data, unsigned rows, unsigned cols)
+{
+	/* No terminal in this version: nothing to resize. */
+	diag_debug("resize to %ux%u ignored: the container has no terminal", rows, cols);
+}
+
+static void on_reopen_log(void *data)
+{
+	struct shim *s = data;
+	if (s->k8s == NULL)
+		return;
+	int r = log_k8s_reopen(s->k8s);
+	if (r < 0)
+		diag_warn("Failed to reopen the log file: %s", g_strerror(-r));
+}
+
+static const struct ctlfifo_ops ctl_ops = {
+	.resize = on_resize,
+	.reopen_log = on_reopen_log,
+};
+
+/* --- start-up -------------------------------------------------------------- */
+
+static void lower_oom_score(struct shim *s)
+{
+	long long v;
+	if (fileio_read_int("/proc/self/oom_score_adj", &v) == 0) {
+		s->oom_score_adj = (int)v;
+		s->have_oom_score_adj = true;
+	}
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "-1000", 5) < 0)
+		diag_debug("Failed to lower our oom_score_adj: %s", g_strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+/* The caller's first process exits once the pidfile names the monitor; the
+ * monitor waits on a gate until then, so no caller ever reads a pidfile
+ * naming a process that has already done something. */
+static bool daemonize(struct shim *s)
+{
+	int gate[2];
+	if (pipe2(gate, O_CLOEXEC) < 0) {
+		shim_fail(s, g_strdup_printf("pipe: %s", g_strerror(errno)));
+		return false;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		shim_fail(s, g_strdup_printf("fork: %s", g_strerror(errno)));
+		return false;
+	}
+	if (pid > 0) {
+		close(gate[0]);
+		int code = 0;
+		if (s->opts->conmon_pidfile != NULL) {
+			char buf[16];
+			int len = snprintf(buf, sizeof(buf), "%d", pid);
+			int r = fileio_write_atomic(s->opts->conmon_pidfile, buf, (size_t)len, 0644);
+			if (r < 0) {
+				g_autofree char *msg = g_strdup_printf(
+					"Failed to write pid file %s: %s",
+					s->opts->conmon_pidfile, g_strerror(-r));
+				shim_report_failure(s->sync_fd, s->opts, msg);
+				code = 1;
+			}
+		}
+		if (code == 0)
+			(void)!write(gate[1], "", 1);
+		_exit(code);
+	}
+	close(gate[1]);
+	char byte;
+	ssize_t n;
+	while ((n = read(gate[0], &byte, 1)) < 0 && errno == EINTR)
+		;
+	close(gate[0]);
+	if (n != 1)
+		_exit(1); /* the parent reported why */
+	return true;
+}
+
+static bool setup_signals(struct shim *s)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	int sigs[] = {SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGHUP};
+	for (size_t i = 0; i < G_N_ELEMENTS(sigs); i++)
+		sigaddset(&set, sigs[i]);
+	signal(SIGPIPE, SIG_IGN);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0 ||
+	    (s->signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
+		shim_fail(s, g_strdup_printf("signalfd: %s", g_strerror(errno)));
+		return false;
+	}
+	s->signal_src = g_unix_fd_add(s->signal_fd, G_IO_IN, on_signal, s);
+	return true;
+}
+
+static bool wait_start_pipe(struct shim *s)
+{
+	if (s->start_fd < 0)
+		return true;
+	char byte;
+	ssize_t n;
+	/* Any byte, or EOF, means go: the caller has moved us into a cgroup. */
+	while ((n = read(s->start_fd, &byte, 1)) < 0 && errno == EINTR)
+		;
+	if (n < 0) {
+		shim_fail(s, g_strdup_printf("Failed to read from the start pipe: %s",
+					     g_strerror(errno)));
+		return false;
+	}
+	fdutil_close(&s->start_fd);
+	return true;
+}
+
+static bool fail_with(struct shim *s, GError *error)
+{
+	shim_fail(s, g_strdup(error->message));
+	g_error_free(error);
+	return false;
+}
+
+/* Everything up to the runtime's create; false with s->failure set. */
+static bool start(struct shim *s)
+{
+	struct tether_opts *o = s->opts;
+	GError *error = NULL;
+
+	lower_oom_score(s);
+	/* The exit code must not be lost at the very end: make sure now that
+	 * it can be written. */
+	const char *dirs[] = {o->exit_dir, o->persist_dir};
+	for (size_t i = 0; i < G_N_ELEMENTS(dirs); i++) {
+		if (dirs[i] != NULL && g_mkdir_with_parents(dirs[i], 0755) < 0) {
+			shim_fail(s, g_strdup_printf("Failed to create directory %s: %s", dirs[i],
+						     g_strerror(errno)));
+			return false;
+		}
+	}
+	if (o->k8s_log_path != NULL && (s->k8s = log_k8s_new(o->k8s_log_path, &error)) == NULL)
+		return fail_with(s, error);
+	if (!wait_start_pipe(s))
+		return false;
+	if (!o->sync && !o->foreground && !daemonize(s))
+		return false;
+	if (o->foreground && o->conmon_pidfile != NULL) {
+		char buf[16];
+		int len = snprintf(buf, sizeof(buf), "%d", getpid());
+		(void)fileio_write_atomic(o->conmon_pidfile, buf, (size_t)len, 0644);
+	}
+
+	if (!o->foreground) {
+		(void)setsid();
+		(void)fdutil_stdio_devnull(false);
+		diag_set_stderr(false);
+	}
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		diag_warn("Failed to become a subreaper: %s", g_strerror(errno));
+	s->loop = g_main_loop_new(NULL, FALSE);
+	s->buf = g_malloc(SHIM_READ_BUF);
+	if (!setup_signals(s))
+		return false;
+
+	if (o->bundle != NULL) {
+		s->attach = attach_new(o->bundle, o->socket_dir_path, o->cuuid, o->full_attach,
+				       &error);
+		if (s->attach == NULL)
+			return fail_with(s, error);
+		s->ctl = ctlfifo_new(o->bundle, &ctl_ops, s, &error);
+		if (s->ctl == NULL)
+			return fail_with(s, error);
+	}
+
+	int child[2];
+	int r = stdio_make_pipes(s->out_fd, child);
+	if (r < 0) {
+		shim_fail(s, g_strdup_printf("Failed to create stdio pipes: %s", g_strerror(-r)));
+		return false;
+	}
+	_cleanup_close_ int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int child_stdio[3] = {devnull, child[0], child[1]};
+	g_auto(GStrv) argv = runtime_argv(o, NULL);
+	r = devnull < 0 ? -errno : runtime_spawn(s, argv, child_stdio, &s->runtime_pid);
+	close(child[0]);
+	close(child[1]);
+	if (r < 0) {
+		shim_fail(s, g_strdup_printf("Failed to run the runtime %s: %s", o->runtime,
+					     g_strerror(-r)));
+		return false;
+	}
+	return true;
+}
+
+/* --- exit ------------------------------------------------------------------ */
+
+static int finish(struct shim *s)
+{
+	struct tether_opts *o = s->opts;
+	int code = shim_exit_code(s->container_status);
+
+	stdio_drain(s);
+	stdio_close(s);
+	if (s->k8s != NULL && !o->no_sync_log) {
+		int r = log_k8s_sync(s->k8s);
+		if (r < 0)
+			diag_warn("Failed to sync the log file: %s", g_strerror(-r));
+	}
+	/* Release what the caller left us (podman's port reservations) before
+	 * the exit is announced. */
+	for (guint i = 0; i < s->inherited_fds->len; i++)
+		close(g_array_index(s->inherited_fds, int, i));
+	g_array_set_size(s->inherited_fds, 0);
+
+	if (s->attach != NULL)
+		attach_shutdown(s->attach, SHIM_ATTACH_FLUSH_MS);
+
+	GError *error = NULL;
+	if (exitfile_write_all(o, code, &error) < 0) {
+		diag_error("%s", error->message);
+		g_error_free(error);
+		code = 1;
+	}
+	return code;
+}
+
+int shim_run(struct shim *s)
+{
+	bool runtime_started = start(s);
+	if (runtime_started && s->state == SHIM_CREATING)
+		g_main_loop_run(s->loop);
+
+	int code;
+	if (s->state == SHIM_FAILED) {
+		shim_report_failure(s->sync_fd, s->opts, s->failure);
+		/* Nothing may be left running behind a failed create. */
+		if (s->container_pid > 0)
+			kill(s->container_pid, SIGKILL);
+		if (s->attach != NULL)
+			attach_shutdown(s->attach, 0);
+		code = 1;
+	} else {
+		code = finish(s);
+	}
+	if (runtime_started)
+		(void)exitfile_run_command(s->opts, s->oom_score_adj, s->have_oom_score_adj);
+	return code;
+}

@@ -1,0 +1,108 @@
+#define G_LOG_DOMAIN "stdio"
+
+#include "tether/shim.h"
+#include "tether/attach.h"
+#include "tether/diag.h"
+#include "tether/fdutil.h"
+#include "tether/log_k8s.h"
+
+#include <errno.h>
+#include <glib-unix.h>
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
+
+int stdio_make_pipes(int ret_parent[2], int ret_child[2])
+{
+	int out[2], err[2];
+	if (pipe2(out, O_CLOEXEC) < 0)
+		return -errno;
+	if (pipe2(err, O_CLOEXEC) < 0) {
+		int r = -errno;
+		close(out[0]);
+		close(out[1]);
+		return r;
+	}
+	/* A slow sink never makes us block on the container. */
+	(void)fdutil_set_nonblock(out[0], true);
+	(void)fdutil_set_nonblock(err[0], true);
+	ret_parent[0] = out[0];
+	ret_parent[1] = err[0];
+	ret_child[0] = out[1];
+	ret_child[1] = err[1];
+	return 0;
+}
+
+/* Hand one chunk to every sink: the logs first, then attach clients. */
+static void dispatch(struct shim *shim, int idx, const char *data, size_t len)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (shim->k8s != NULL)
+		log_k8s_write(shim->k8s, idx == 0 ? K8SLOG_STDOUT : K8SLOG_STDERR, data, len, &ts);
+	if (shim->attach != NULL)
+		attach_broadcast(shim->attach, idx == 0 ? ATTACH_STREAM_STDOUT : ATTACH_STREAM_STDERR,
+				 data, len);
+}
+
+static void stream_close(struct shim *shim, int idx)
+{
+	if (shim->out_src[idx] != 0) {
+		g_source_remove(shim->out_src[idx]);
+		shim->out_src[idx] = 0;
+	}
+	fdutil_close(&shim->out_fd[idx]);
+}
+
+/* One read; returns false at EOF or on an error (the stream is closed). */
+static bool stream_read(struct shim *shim, int idx, bool *ret_again)
+{
+	ssize_t n = read(shim->out_fd[idx], shim->buf, SHIM_READ_BUF);
+	*ret_again = false;
+	if (n > 0) {
+		dispatch(shim, idx, shim->buf, (size_t)n);
+		return true;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+		*ret_again = errno == EAGAIN;
+		return errno == EINTR;
+	}
+	if (n < 0)
+		diag_warn("Failed to read container %s: %s", idx == 0 ? "stdout" : "stderr",
+			  g_strerror(errno));
+	stream_close(shim, idx);
+	return false;
+}
+
+static gboolean on_output(gint fd, GIOCondition cond, gpointer data)
+{
+	struct shim *shim = data;
+	bool again;
+	/* At EOF the stream is closed and its source destroyed in there. */
+	(void)stream_read(shim, fd == shim->out_fd[0] ? 0 : 1, &again);
+	return G_SOURCE_CONTINUE;
+}
+
+void stdio_watch(struct shim *shim)
+{
+	for (int i = 0; i < 2; i++) {
+		if (shim->out_fd[i] >= 0 && shim->out_src[i] == 0)
+			shim->out_src[i] = g_unix_fd_add(shim->out_fd[i], G_IO_IN | G_IO_HUP,
+							 on_output, shim);
+	}
+}
+
+void stdio_drain(struct shim *shim)
+{
+	for (int i = 0; i < 2; i++) {
+		bool again = false;
+		while (shim->out_fd[i] >= 0 && stream_read(shim, i, &again))
+			;
+	}
+}
+
+void stdio_close(struct shim *shim)
+{
+	stream_close(shim, 0);
+	stream_close(shim, 1);
+}
