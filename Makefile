@@ -42,6 +42,8 @@ SHIM_LIB_OBJ := $(filter-out $(BUILD)/src/shim/main.o,$(SHIM_OBJ))
 CTL_LIB_OBJ  := $(filter-out $(BUILD)/src/ctl/main.o,$(CTL_OBJ))
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
+.SECONDARY:
+
 .PHONY: all check check-unit check-integration check-run demo deps fmt fmt-check \
 	install clean bench fuzz
 

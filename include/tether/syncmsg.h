@@ -12,8 +12,7 @@
 /* Format a message into buf (cap >= 64). A message too long to fit keeps
  * the tail of the text (where runtimes put the reason). Returns the length
  * written, excluding the NUL. */
-size_t syncmsg_format(char *buf, size_t cap, const char *key, long long value,
-		      const char *message);
+size_t syncmsg_format(char *buf, size_t cap, const char *key, long long value, const char *message);
 
 /* The key conmon uses: "data" under --api-version 1, else "exit_code" for
  * exec and "pid" for create/restore. */

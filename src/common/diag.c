@@ -22,7 +22,7 @@ int diag_parse_level(const char *name, enum diag_level *ret_level)
 		const char *name;
 		enum diag_level level;
 	} names[] = {
-		{"error", DIAG_ERROR}, {"fatal", DIAG_ERROR},	  {"panic", DIAG_ERROR},
+		{"error", DIAG_ERROR},	{"fatal", DIAG_ERROR},	   {"panic", DIAG_ERROR},
 		{"warn", DIAG_WARNING}, {"warning", DIAG_WARNING}, {"info", DIAG_INFO},
 		{"debug", DIAG_DEBUG},	{"trace", DIAG_TRACE},
 	};
@@ -66,9 +66,9 @@ static GLogWriterOutput writer(GLogLevelFlags flags, const GLogField *fields, gs
 	static const char kinds[] = "ewidt";
 	if (diag.to_stderr) {
 		/* One write per line so concurrent writers do not interleave. */
-		g_autofree char *line = g_strdup_printf("[%s:%c]: %s%s%s\n", diag.ident, kinds[lvl],
-							domain ? domain : "", domain ? ": " : "",
-							message);
+		g_autofree char *line =
+			g_strdup_printf("[%s:%c]: %s%s%s\n", diag.ident, kinds[lvl],
+					domain ? domain : "", domain ? ": " : "", message);
 		(void)!write(STDERR_FILENO, line, strlen(line));
 	}
 	if (diag.to_syslog)

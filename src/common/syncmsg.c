@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-
 const char *syncmsg_key(int api_version, int is_exec)
 {
 	if (api_version >= 1)
@@ -61,8 +60,7 @@ static size_t escape_byte(char *out, unsigned char c)
 	}
 }
 
-size_t syncmsg_format(char *buf, size_t cap, const char *key, long long value,
-		      const char *message)
+size_t syncmsg_format(char *buf, size_t cap, const char *key, long long value, const char *message)
 {
 	g_assert(cap >= 64);
 	size_t cap_total = MIN(cap, (size_t)SYNCMSG_MAX + 1);

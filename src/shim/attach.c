@@ -155,8 +155,7 @@ static gboolean on_listen(int fd, GIOCondition revents, gpointer data)
 static int bind_in_dir(int fd, int dir_fd, const char *name)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	int n = snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/%s", dir_fd,
-			 name);
+	int n = snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/%s", dir_fd, name);
 	if (n < 0 || (size_t)n >= sizeof(addr.sun_path))
 		return -ENAMETOOLONG;
 	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)

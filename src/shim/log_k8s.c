@@ -106,8 +106,8 @@ int log_k8s_reopen(struct log_k8s *log)
 	flush(log);
 	/* A fresh inode at the path: whoever renamed the old file keeps it. */
 	g_autofree char *tmp = g_strdup_printf("%s.tmp", log->path);
-	int fd = open(tmp, O_WRONLY | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY |
-				   O_NOFOLLOW,
+	int fd = open(tmp,
+		      O_WRONLY | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW,
 		      0600);
 	if (fd < 0)
 		return -errno;

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #define OPTS_ERROR opts_error_quark()
-G_DEFINE_QUARK(tether-opts-error-quark, opts_error)
+G_DEFINE_QUARK(tether - opts - error - quark, opts_error)
 
 /* --api-version is a flag to conmon, yet callers write "--api-version 1":
  * the stray "1" is then an ignored positional. "--api-version=N" works too. */
@@ -43,9 +43,9 @@ bool opts_parse(struct tether_opts *o, int argc, char **argv, GError **error)
 	o->log_global_size_max = -1;
 	o->log_max_files = 1;
 
-#define S(x) G_OPTION_ARG_STRING, &o->x
+#define S(x)  G_OPTION_ARG_STRING, &o->x
 #define SA(x) G_OPTION_ARG_STRING_ARRAY, &o->x
-#define F(x) G_OPTION_ARG_NONE, &o->x
+#define F(x)  G_OPTION_ARG_NONE, &o->x
 #define FN(x) G_OPTION_ARG_FILENAME, &o->x
 	const GOptionEntry entries[] = {
 		{"api-version", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK,
@@ -54,52 +54,98 @@ bool opts_parse(struct tether_opts *o, int argc, char **argv, GError **error)
 		{"cid", 'c', 0, S(cid), "Identification of Container", NULL},
 		{"conmon-pidfile", 'P', 0, FN(conmon_pidfile), "PID file for the monitor process",
 		 NULL},
-		{"container-pidfile", 'p', 0, FN(container_pidfile), "PID file for the initial pid inside of container", NULL},
+		{"container-pidfile", 'p', 0, FN(container_pidfile),
+		 "PID file for the initial pid inside of container", NULL},
 		{"pidfile", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &alias.pidfile,
 		 "PID file (deprecated alias of --container-pidfile)", NULL},
 		{"cuuid", 'u', 0, S(cuuid), "Container UUID", NULL},
 		{"exec", 'e', 0, F(exec), "Exec a command into a running container", NULL},
 		{"exec-attach", 0, 0, F(exec_attach), "Attach to an exec session", NULL},
-		{"exec-process-spec", 0, 0, FN(exec_process_spec), "Path to the process spec for execution", NULL},
-		{"exit-command", 0, 0, FN(exit_command), "Path to the program to execute when the container terminates its execution", NULL},
-		{"exit-command-arg", 0, 0, SA(exit_command_args), "Additional arg to pass to the exit command.  Can be specified multiple times", NULL},
-		{"exit-delay", 0, 0, G_OPTION_ARG_INT, &o->exit_delay, "Delay before invoking the exit command (in seconds)", NULL},
-		{"exit-dir", 0, 0, FN(exit_dir), "Path to the directory where exit files are written", NULL},
-		{"leave-stdin-open", 0, 0, F(leave_stdin_open), "Leave stdin open when attached client disconnects", NULL},
+		{"exec-process-spec", 0, 0, FN(exec_process_spec),
+		 "Path to the process spec for execution", NULL},
+		{"exit-command", 0, 0, FN(exit_command),
+		 "Path to the program to execute when the container terminates its execution",
+		 NULL},
+		{"exit-command-arg", 0, 0, SA(exit_command_args),
+		 "Additional arg to pass to the exit command.  Can be specified multiple times",
+		 NULL},
+		{"exit-delay", 0, 0, G_OPTION_ARG_INT, &o->exit_delay,
+		 "Delay before invoking the exit command (in seconds)", NULL},
+		{"exit-dir", 0, 0, FN(exit_dir),
+		 "Path to the directory where exit files are written", NULL},
+		{"leave-stdin-open", 0, 0, F(leave_stdin_open),
+		 "Leave stdin open when attached client disconnects", NULL},
 		{"log-level", 0, 0, S(log_level), "Print debug logs based on log level", NULL},
 		{"log-path", 'l', 0, SA(log_paths), "Log file path", NULL},
-		{"log-size-max", 0, 0, G_OPTION_ARG_INT64, &o->log_size_max, "Maximum size of log file", NULL},
-		{"log-global-size-max", 0, 0, G_OPTION_ARG_INT64, &o->log_global_size_max, "Maximum size of all log files", NULL},
+		{"log-size-max", 0, 0, G_OPTION_ARG_INT64, &o->log_size_max,
+		 "Maximum size of log file", NULL},
+		{"log-global-size-max", 0, 0, G_OPTION_ARG_INT64, &o->log_global_size_max,
+		 "Maximum size of all log files", NULL},
 		{"log-tag", 0, 0, S(log_tag), "Additional tag to use for logging", NULL},
-		{"log-label", 0, 0, SA(log_labels), "Additional label to include in logs. Can be specified multiple times", NULL},
-		{"no-container-partial-message", 0, 0, F(no_container_partial_message), "Disable CONTAINER_PARTIAL_MESSAGE for journald", NULL},
+		{"log-label", 0, 0, SA(log_labels),
+		 "Additional label to include in logs. Can be specified multiple times", NULL},
+		{"no-container-partial-message", 0, 0, F(no_container_partial_message),
+		 "Disable CONTAINER_PARTIAL_MESSAGE for journald", NULL},
 		{"name", 'n', 0, S(name), "Container name", NULL},
-		{"no-new-keyring", 0, 0, F(no_new_keyring), "Do not create a new session keyring for the container", NULL},
+		{"no-new-keyring", 0, 0, F(no_new_keyring),
+		 "Do not create a new session keyring for the container", NULL},
 		{"no-pivot", 0, 0, F(no_pivot), "Do not use pivot_root", NULL},
-		{"no-sync-log", 0, 0, F(no_sync_log), "Do not manually call sync on logs after container shutdown", NULL},
-		{"persist-dir", '0', 0, FN(persist_dir), "Persistent directory for a container that can be used for storing container data", NULL},
-		{"replace-listen-pid", 0, 0, F(replace_listen_pid), "Replace listen pid if set for oci-runtime pid", NULL},
+		{"no-sync-log", 0, 0, F(no_sync_log),
+		 "Do not manually call sync on logs after container shutdown", NULL},
+		{"persist-dir", '0', 0, FN(persist_dir),
+		 "Persistent directory for a container that can be used for storing container data",
+		 NULL},
+		{"replace-listen-pid", 0, 0, F(replace_listen_pid),
+		 "Replace listen pid if set for oci-runtime pid", NULL},
 		{"restore", 0, 0, FN(restore), "Restore a container from a checkpoint", NULL},
-		{"restore-arg", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING_ARRAY, &alias.restore_args, "Additional arg to pass to the restore command (deprecated alias of --runtime-opt)", NULL},
-		{"runtime", 'r', 0, FN(runtime), "Path to store runtime data for the container", NULL},
-		{"runtime-arg", 0, 0, SA(runtime_args), "Additional arg to pass to the runtime. Can be specified multiple times", NULL},
-		{"runtime-opt", 0, 0, SA(runtime_opts), "Additional opts to pass to the restore or exec command. Can be specified multiple times", NULL},
-		{"sdnotify-socket", 0, 0, FN(sdnotify_socket), "Path to the host's sd-notify socket to relay messages to", NULL},
-		{"socket-dir-path", 0, 0, FN(socket_dir_path), "Location of container attach sockets", NULL},
-		{"stdin", 'i', 0, F(stdin_open), "Open up a pipe to pass stdin to the container", NULL},
-		{"sync", 0, 0, F(sync), "Keep the main monitor process as its child by only forking once", NULL},
-		{"syslog", 0, 0, F(syslog), "Log to syslog (use with cgroupfs cgroup manager)", NULL},
-		{"systemd-cgroup", 's', 0, F(systemd_cgroup), "Enable systemd cgroup manager, rather then use the cgroupfs directly", NULL},
-		{"terminal", 't', 0, F(terminal), "Allocate a pseudo-TTY. The default is false", NULL},
-		{"timeout", 'T', 0, G_OPTION_ARG_INT, &o->timeout, "Kill container after specified timeout in seconds.", NULL},
+		{"restore-arg", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING_ARRAY,
+		 &alias.restore_args,
+		 "Additional arg to pass to the restore command (deprecated alias of "
+		 "--runtime-opt)",
+		 NULL},
+		{"runtime", 'r', 0, FN(runtime), "Path to store runtime data for the container",
+		 NULL},
+		{"runtime-arg", 0, 0, SA(runtime_args),
+		 "Additional arg to pass to the runtime. Can be specified multiple times", NULL},
+		{"runtime-opt", 0, 0, SA(runtime_opts),
+		 "Additional opts to pass to the restore or exec command. Can be specified "
+		 "multiple times",
+		 NULL},
+		{"sdnotify-socket", 0, 0, FN(sdnotify_socket),
+		 "Path to the host's sd-notify socket to relay messages to", NULL},
+		{"socket-dir-path", 0, 0, FN(socket_dir_path),
+		 "Location of container attach sockets", NULL},
+		{"stdin", 'i', 0, F(stdin_open), "Open up a pipe to pass stdin to the container",
+		 NULL},
+		{"sync", 0, 0, F(sync),
+		 "Keep the main monitor process as its child by only forking once", NULL},
+		{"syslog", 0, 0, F(syslog), "Log to syslog (use with cgroupfs cgroup manager)",
+		 NULL},
+		{"systemd-cgroup", 's', 0, F(systemd_cgroup),
+		 "Enable systemd cgroup manager, rather then use the cgroupfs directly", NULL},
+		{"terminal", 't', 0, F(terminal), "Allocate a pseudo-TTY. The default is false",
+		 NULL},
+		{"timeout", 'T', 0, G_OPTION_ARG_INT, &o->timeout,
+		 "Kill container after specified timeout in seconds.", NULL},
 		{"version", 0, 0, F(version), "Print the version and exit", NULL},
-		{"full-attach", 0, 0, F(full_attach), "Don't truncate the path to the attach socket. This option causes conmon to ignore --socket-dir-path", NULL},
-		{"seccomp-notify-socket", 0, 0, FN(seccomp_notify_socket), "Path to the socket where the seccomp notification fd is received", NULL},
-		{"seccomp-notify-plugins", 0, 0, S(seccomp_notify_plugins), "Plugins to use for managing the seccomp notifications", NULL},
-		{"log-rotate", 0, 0, F(log_rotate), "Rotate the k8s-file log instead of truncating it", NULL},
-		{"log-max-files", 0, 0, G_OPTION_ARG_INT, &o->log_max_files, "Number of rotated k8s-file logs to keep", NULL},
-		{"log-allowlist-dir", 0, 0, SA(log_allowlist_dirs), "Directory a rotated log may live in. Can be specified multiple times", NULL},
-		{"foreground", 0, 0, F(foreground), "tether: stay in the foreground and keep stderr for diagnostics (debugging by hand)", NULL},
+		{"full-attach", 0, 0, F(full_attach),
+		 "Don't truncate the path to the attach socket. This option causes conmon to "
+		 "ignore --socket-dir-path",
+		 NULL},
+		{"seccomp-notify-socket", 0, 0, FN(seccomp_notify_socket),
+		 "Path to the socket where the seccomp notification fd is received", NULL},
+		{"seccomp-notify-plugins", 0, 0, S(seccomp_notify_plugins),
+		 "Plugins to use for managing the seccomp notifications", NULL},
+		{"log-rotate", 0, 0, F(log_rotate),
+		 "Rotate the k8s-file log instead of truncating it", NULL},
+		{"log-max-files", 0, 0, G_OPTION_ARG_INT, &o->log_max_files,
+		 "Number of rotated k8s-file logs to keep", NULL},
+		{"log-allowlist-dir", 0, 0, SA(log_allowlist_dirs),
+		 "Directory a rotated log may live in. Can be specified multiple times", NULL},
+		{"foreground", 0, 0, F(foreground),
+		 "tether: stay in the foreground and keep stderr for diagnostics (debugging by "
+		 "hand)",
+		 NULL},
 		{NULL, 0, 0, 0, NULL, NULL, NULL},
 	};
 #undef S
@@ -183,7 +229,8 @@ static bool parse_log_paths(struct tether_opts *o, GError **error)
 		k8s_only = false;
 		if (!strcmp(driver, "journald") || !strcmp(driver, "passthrough") ||
 		    !strcmp(driver, "json-file"))
-			return fail(error, "Log driver %s is not implemented by tether yet", driver);
+			return fail(error, "Log driver %s is not implemented by tether yet",
+				    driver);
 		return fail(error, "No such log driver %s", driver);
 	}
 	if (o->k8s_log_path != NULL && k8s_only && o->log_tag != NULL)
@@ -229,8 +276,9 @@ bool opts_validate(struct tether_opts *o, GError **error)
 	if (o->exec && o->exec_process_spec == NULL)
 		return fail(error, "Exec process spec path not provided. Use --exec-process-spec");
 	if (o->exit_delay < 0)
-		return fail(error,
-			    "Delay before invoking exit command must be greater than or equal to 0");
+		return fail(
+			error,
+			"Delay before invoking exit command must be greater than or equal to 0");
 
 	/* conmon would accept bare driver names without a colon as paths; it
 	 * treats "none", "journald" and "passthrough" as drivers. */
@@ -249,9 +297,8 @@ bool opts_validate(struct tether_opts *o, GError **error)
 	if (!parse_log_paths(o, error))
 		return false;
 
-	if (!refuse(o->terminal, "--terminal", error) ||
-	    !refuse(o->stdin_open, "--stdin", error) || !refuse(o->exec, "--exec", error) ||
-	    !refuse(o->restore != NULL, "--restore", error) ||
+	if (!refuse(o->terminal, "--terminal", error) || !refuse(o->stdin_open, "--stdin", error) ||
+	    !refuse(o->exec, "--exec", error) || !refuse(o->restore != NULL, "--restore", error) ||
 	    !refuse(o->sdnotify_socket != NULL, "--sdnotify-socket", error) ||
 	    !refuse(o->timeout > 0, "--timeout", error) ||
 	    !refuse(o->log_size_max > 0, "--log-size-max", error) ||
@@ -280,12 +327,24 @@ const char *opts_version_text(void)
 
 void opts_clear(struct tether_opts *o)
 {
-	char **strs[] = {&o->bundle,		&o->cid,	    &o->conmon_pidfile,
-			 &o->container_pidfile, &o->cuuid,	    &o->exec_process_spec,
-			 &o->exit_command,	&o->exit_dir,	    &o->log_level,
-			 &o->log_tag,		&o->name,	    &o->persist_dir,
-			 &o->restore,		&o->runtime,	    &o->sdnotify_socket,
-			 &o->socket_dir_path,	&o->seccomp_notify_socket, &o->seccomp_notify_plugins,
+	char **strs[] = {&o->bundle,
+			 &o->cid,
+			 &o->conmon_pidfile,
+			 &o->container_pidfile,
+			 &o->cuuid,
+			 &o->exec_process_spec,
+			 &o->exit_command,
+			 &o->exit_dir,
+			 &o->log_level,
+			 &o->log_tag,
+			 &o->name,
+			 &o->persist_dir,
+			 &o->restore,
+			 &o->runtime,
+			 &o->sdnotify_socket,
+			 &o->socket_dir_path,
+			 &o->seccomp_notify_socket,
+			 &o->seccomp_notify_plugins,
 			 &o->k8s_log_path};
 	for (size_t i = 0; i < G_N_ELEMENTS(strs); i++)
 		g_clear_pointer(strs[i], g_free);

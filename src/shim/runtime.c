@@ -28,8 +28,8 @@ GStrv runtime_argv(const struct tether_opts *o, const char *console_socket)
 		g_strv_builder_add_many(b, "exec", "--pid-file", o->container_pidfile, "--process",
 					o->exec_process_spec, "--detach", NULL);
 	} else {
-		g_strv_builder_add_many(b, o->restore ? "restore" : "create", "--bundle",
-					o->bundle, "--pid-file", o->container_pidfile, NULL);
+		g_strv_builder_add_many(b, o->restore ? "restore" : "create", "--bundle", o->bundle,
+					"--pid-file", o->container_pidfile, NULL);
 		if (o->no_pivot)
 			g_strv_builder_add(b, "--no-pivot");
 		if (o->no_new_keyring)

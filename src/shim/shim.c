@@ -146,8 +146,9 @@ static void on_runtime_exit(struct shim *s, int status)
 		/* The runtime's own words are the best message; they are on the
 		 * stderr pipe it shared with nobody yet. */
 		char text[8192];
-		ssize_t n = s->out_fd[1] >= 0 ? fdutil_read_some(s->out_fd[1], text, sizeof(text) - 1)
-					      : -EBADF;
+		ssize_t n = s->out_fd[1] >= 0
+				    ? fdutil_read_some(s->out_fd[1], text, sizeof(text) - 1)
+				    : -EBADF;
 		text[n > 0 ? n : 0] = '\0';
 		if (n > 0)
 			shim_fail(s, g_strdup(text));
@@ -213,8 +214,8 @@ static gboolean on_signal(gint fd, GIOCondition cond, gpointer data)
 			pid_t to = s->container_pid > 0 ? s->container_pid : s->runtime_pid;
 			diag_info("forwarding signal %u to %d", si.ssi_signo, to);
 			if (to > 0 && kill(to, (int)si.ssi_signo) < 0)
-				diag_warn("Failed to forward signal %u to %d: %s", si.ssi_signo,
-					  to, g_strerror(errno));
+				diag_warn("Failed to forward signal %u to %d: %s", si.ssi_signo, to,
+					  g_strerror(errno));
 			break;
 		}
 		default:
@@ -282,11 +283,12 @@ static bool daemonize(struct shim *s)
 		if (s->opts->conmon_pidfile != NULL) {
 			char buf[16];
 			int len = snprintf(buf, sizeof(buf), "%d", pid);
-			int r = fileio_write_atomic(s->opts->conmon_pidfile, buf, (size_t)len, 0644);
+			int r = fileio_write_atomic(s->opts->conmon_pidfile, buf, (size_t)len,
+						    0644);
 			if (r < 0) {
-				g_autofree char *msg = g_strdup_printf(
-					"Failed to write pid file %s: %s",
-					s->opts->conmon_pidfile, g_strerror(-r));
+				g_autofree char *msg =
+					g_strdup_printf("Failed to write pid file %s: %s",
+							s->opts->conmon_pidfile, g_strerror(-r));
 				shim_report_failure(s->sync_fd, s->opts, msg);
 				code = 1;
 			}
@@ -390,8 +392,8 @@ static bool start(struct shim *s)
 		return false;
 
 	if (o->bundle != NULL) {
-		s->attach = attach_new(o->bundle, o->socket_dir_path, o->cuuid, o->full_attach,
-				       &error);
+		s->attach =
+			attach_new(o->bundle, o->socket_dir_path, o->cuuid, o->full_attach, &error);
 		if (s->attach == NULL)
 			return fail_with(s, error);
 		s->ctl = ctlfifo_new(o->bundle, &ctl_ops, s, &error);

@@ -41,8 +41,8 @@ static void dispatch(struct shim *shim, int idx, const char *data, size_t len)
 	if (shim->k8s != NULL)
 		log_k8s_write(shim->k8s, idx == 0 ? K8SLOG_STDOUT : K8SLOG_STDERR, data, len, &ts);
 	if (shim->attach != NULL)
-		attach_broadcast(shim->attach, idx == 0 ? ATTACH_STREAM_STDOUT : ATTACH_STREAM_STDERR,
-				 data, len);
+		attach_broadcast(shim->attach,
+				 idx == 0 ? ATTACH_STREAM_STDOUT : ATTACH_STREAM_STDERR, data, len);
 }
 
 static void stream_close(struct shim *shim, int idx)
@@ -87,8 +87,8 @@ void stdio_watch(struct shim *shim)
 {
 	for (int i = 0; i < 2; i++) {
 		if (shim->out_fd[i] >= 0 && shim->out_src[i] == 0)
-			shim->out_src[i] = g_unix_fd_add(shim->out_fd[i], G_IO_IN | G_IO_HUP,
-							 on_output, shim);
+			shim->out_src[i] =
+				g_unix_fd_add(shim->out_fd[i], G_IO_IN | G_IO_HUP, on_output, shim);
 	}
 }
 

@@ -1,0 +1,201 @@
+/* The k8s-file sink, written to a real file and read back with the reader
+ * tetherctl uses. */
+#include "testutil.h"
+#include "tether/k8slog.h"
+#include "tether/log_k8s.h"
+
+#include <string.h>
+#include <sys/stat.h>
+
+struct fixture {
+	char *dir;
+	char *path;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = g_new0(struct fixture, 1);
+	f->dir = testutil_tmpdir();
+	f->path = g_build_filename(f->dir, "ctr.log", NULL);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	testutil_rmtree(f->dir);
+	g_free(f->dir);
+	g_free(f->path);
+	g_free(f);
+	return 0;
+}
+
+static char **read_lines(const char *path)
+{
+	g_autofree char *data = NULL;
+	assert_true(g_file_get_contents(path, &data, NULL, NULL));
+	assert_true(g_str_has_suffix(data, "\n") || *data == '\0');
+	if (*data)
+		data[strlen(data) - 1] = '\0';
+	return g_strsplit(data, "\n", -1);
+}
+
+static void check_record(const char *line, enum k8slog_stream stream, bool partial,
+			 const char *content)
+{
+	struct k8slog_record rec;
+	assert_int_equal(k8slog_parse_record(line, strlen(line), &rec), 0);
+	assert_int_equal(rec.stream, stream);
+	assert_int_equal(rec.partial, partial);
+	assert_int_equal(rec.content_len, strlen(content));
+	assert_memory_equal(rec.content, content, rec.content_len);
+	assert_int_equal(rec.timestamp_len, K8SLOG_TS_LEN);
+}
+
+static void test_records(void **state)
+{
+	struct fixture *f = *state;
+	TEST_NO_FD_LEAK({
+		struct log_k8s *log = log_k8s_new(f->path, NULL);
+		assert_non_null(log);
+		struct timespec ts = {1700000000, 5};
+		log_k8s_write(log, K8SLOG_STDOUT, "one\ntwo\npart", 12, &ts);
+		log_k8s_write(log, K8SLOG_STDERR, "err\n\n", 5, &ts);
+		log_k8s_free(log);
+	});
+	g_auto(GStrv) lines = read_lines(f->path);
+	assert_int_equal(g_strv_length(lines), 5);
+	check_record(lines[0], K8SLOG_STDOUT, false, "one");
+	check_record(lines[1], K8SLOG_STDOUT, false, "two");
+	check_record(lines[2], K8SLOG_STDOUT, true, "part");
+	check_record(lines[3], K8SLOG_STDERR, false, "err");
+	check_record(lines[4], K8SLOG_STDERR, false, "");
+	/* One timestamp per chunk, shared by its lines. */
+	assert_memory_equal(lines[0], lines[1], K8SLOG_TS_LEN);
+	assert_true(g_regex_match_simple("^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.000000005"
+					 "[+-]\\d\\d:\\d\\d stdout F one$",
+					 lines[0], 0, 0));
+	struct stat st;
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+}
+
+static void test_long_line_and_binary(void **state)
+{
+	struct fixture *f = *state;
+	size_t len = 200 * 1024;
+	g_autofree char *big = g_malloc(len);
+	for (size_t i = 0; i < len; i++)
+		big[i] = (char)(i % 251 == 10 ? 'x' : i % 251); /* binary, no '\n' */
+	big[len - 1] = '\n';
+	struct log_k8s *log = log_k8s_new(f->path, NULL);
+	struct timespec ts = {0, 0};
+	log_k8s_write(log, K8SLOG_STDOUT, big, len, &ts);
+	log_k8s_free(log);
+
+	/* Reassemble: P pieces then one F, byte for byte. */
+	g_autofree char *data = NULL;
+	gsize dlen;
+	assert_true(g_file_get_contents(f->path, &data, &dlen, NULL));
+	GString *joined = g_string_new(NULL);
+	int records = 0, partials = 0;
+	for (char *p = data; p < data + dlen;) {
+		char *nl = memchr(p, '\n', (size_t)(data + dlen - p));
+		assert_non_null(nl);
+		/* A P record's own "\n" ends it; an F record's content is the line. */
+		struct k8slog_record rec;
+		assert_int_equal(k8slog_parse_record(p, (size_t)(nl - p), &rec), 0);
+		g_string_append_len(joined, rec.content, (gssize)rec.content_len);
+		records++;
+		partials += rec.partial;
+		if (!rec.partial)
+			g_string_append_c(joined, '\n');
+		p = nl + 1;
+	}
+	assert_true(records > 1);
+	assert_int_equal(partials, records - 1);
+	assert_int_equal(joined->len, len);
+	assert_memory_equal(joined->str, big, len);
+	g_string_free(joined, TRUE);
+}
+
+static void test_reopen(void **state)
+{
+	struct fixture *f = *state;
+	struct log_k8s *log = log_k8s_new(f->path, NULL);
+	struct timespec ts = {0, 0};
+	log_k8s_write(log, K8SLOG_STDOUT, "before\n", 7, &ts);
+	g_autofree char *moved = g_strconcat(f->path, ".1", NULL);
+	assert_int_equal(rename(f->path, moved), 0);
+	assert_int_equal(log_k8s_reopen(log), 0);
+	log_k8s_write(log, K8SLOG_STDOUT, "after\n", 6, &ts);
+	assert_int_equal(log_k8s_sync(log), 0);
+	log_k8s_free(log);
+	g_auto(GStrv) old = read_lines(moved);
+	g_auto(GStrv) cur = read_lines(f->path);
+	assert_int_equal(g_strv_length(old), 1);
+	assert_int_equal(g_strv_length(cur), 1);
+	check_record(cur[0], K8SLOG_STDOUT, false, "after");
+}
+
+static void test_unwritable_is_counted(void **state)
+{
+	/* /dev/full: every write fails with ENOSPC. */
+	struct log_k8s *log = log_k8s_new("/dev/full", NULL);
+	assert_non_null(log);
+	struct timespec ts = {0, 0};
+	log_k8s_write(log, K8SLOG_STDOUT, "lost\n", 5, &ts);
+	assert_true(log_k8s_lost_bytes(log) > 5);
+	log_k8s_free(log);
+	GError *error = NULL;
+	assert_null(log_k8s_new("/no/such/dir/log", &error));
+	assert_non_null(strstr(error->message, "Failed to open log file"));
+	g_error_free(error);
+}
+
+static void test_parse_timestamp(void **state)
+{
+	struct timespec ts;
+	const char *s = "2026-11-22T17:42:19.286123368+01:30";
+	assert_int_equal(k8slog_parse_timestamp(s, strlen(s), &ts), 0);
+	assert_int_equal(ts.tv_nsec, 286123368);
+	const char *z = "2026-11-22T16:12:19.286123368Z";
+	struct timespec tz;
+	assert_int_equal(k8slog_parse_timestamp(z, strlen(z), &tz), 0);
+	assert_int_equal(ts.tv_sec, tz.tv_sec);
+	char buf[64];
+	size_t n = k8slog_format_timestamp(buf, sizeof(buf), &ts);
+	assert_int_equal(n, K8SLOG_TS_LEN);
+	struct timespec back;
+	assert_int_equal(k8slog_parse_timestamp(buf, n, &back), 0);
+	assert_int_equal(back.tv_sec, ts.tv_sec);
+	assert_int_equal(back.tv_nsec, ts.tv_nsec);
+	const char *bad[] = {"", "2026-11-22", "2026-13-01T00:00:00Z", "2026-11-22T17:42:19+0100",
+			     "2026-11-22T17:42:19.Z"};
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++)
+		assert_int_equal(k8slog_parse_timestamp(bad[i], strlen(bad[i]), &back), -EINVAL);
+}
+
+static void test_parse_record_rejects(void **state)
+{
+	struct k8slog_record rec;
+	const char *bad[] = {
+		"",	      "ts", "ts stdout", "ts stdout F", "ts stdin F x", "ts stdout X x",
+		" stdout F x"};
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++)
+		assert_int_equal(k8slog_parse_record(bad[i], strlen(bad[i]), &rec), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_records, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_line_and_binary, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
+		cmocka_unit_test(test_unwritable_is_counted),
+		cmocka_unit_test(test_parse_timestamp),
+		cmocka_unit_test(test_parse_record_rejects),
+	};
+	return cmocka_run_group_tests_name("log_k8s", tests, NULL, NULL);
+}
