@@ -204,6 +204,16 @@ static bool check_name(const char *what, const char *value, GError **error)
 	return true;
 }
 
+static bool is_driver_name(const char *s)
+{
+	static const char *const names[] = {"none",	   "off",	  "null",     "journald",
+					    "passthrough", "json-file", "k8s-file"};
+	for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
+		if (strcmp(s, names[i]) == 0)
+			return true;
+	return false;
+}
+
 static bool parse_log_paths(struct tether_opts *o, GError **error)
 {
 	if (o->log_paths == NULL)
@@ -215,6 +225,11 @@ static bool parse_log_paths(struct tether_opts *o, GError **error)
 			return fail(error, "log-path must not be empty");
 		g_autofree char *driver = colon ? g_strndup(arg, (gsize)(colon - arg)) : NULL;
 		const char *path = colon ? colon + 1 : arg;
+		/* Driver names stand alone too ("none", "journald"). */
+		if (driver == NULL && is_driver_name(arg)) {
+			driver = g_strdup(arg);
+			path = "";
+		}
 
 		/* A bare path, or ":path", is a k8s-file path (CRI-O passes one). */
 		if (driver == NULL || *driver == '\0' || strcmp(driver, "k8s-file") == 0) {
@@ -280,20 +295,6 @@ bool opts_validate(struct tether_opts *o, GError **error)
 			error,
 			"Delay before invoking exit command must be greater than or equal to 0");
 
-	/* conmon would accept bare driver names without a colon as paths; it
-	 * treats "none", "journald" and "passthrough" as drivers. */
-	for (char **p = o->log_paths; p && *p; p++) {
-		static const char *const bare[] = {"none", "off", "null", "journald",
-						   "passthrough"};
-		for (size_t i = 0; i < G_N_ELEMENTS(bare); i++) {
-			if (strcmp(*p, bare[i]) == 0) {
-				char *with_colon = g_strconcat(*p, ":", NULL);
-				g_free(*p);
-				*p = with_colon;
-				break;
-			}
-		}
-	}
 	if (!parse_log_paths(o, error))
 		return false;
 

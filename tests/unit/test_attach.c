@@ -35,7 +35,8 @@ static void test_framing_and_clients(void **state)
 {
 	g_autofree char *dir = testutil_tmpdir();
 	/* A bundle path far longer than sun_path's 108 bytes. */
-	g_autofree char *bundle = g_strdup_printf("%s/%s", dir, g_strnfill(150, 'b'));
+	g_autofree char *longname = g_strnfill(150, 'b');
+	g_autofree char *bundle = g_build_filename(dir, longname, NULL);
 	assert_int_equal(g_mkdir_with_parents(bundle, 0700), 0);
 	g_autofree char *sockdir = g_build_filename(dir, "sock", NULL);
 	g_autofree char *sock = g_build_filename(sockdir, "uuid", "attach", NULL);
