@@ -1,0 +1,86 @@
+#!/usr/bin/env bats
+# podman 4.3 driving tether as its monitor (--conmon), compared with podman
+# driving /usr/bin/conmon the same way. The full compatibility suite is
+# tests/compat; this is the smoke test the foundation promises.
+
+REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+TETHER=${TETHER:-$REPO/build/tether}
+
+setup_file() {
+	command -v podman >/dev/null || skip "podman is not installed"
+	export P=$BATS_FILE_TMPDIR/podman
+	mkdir -p "$P"
+	# This machine cannot raise RLIMIT_NOFILE past 20000, so no default
+	# ulimits; cgroupfs and file events: no systemd as PID 1 here.
+	cat >"$P/containers.conf" <<-CONF
+	[containers]
+	default_ulimits = []
+	log_driver = "k8s-file"
+	[engine]
+	cgroup_manager = "cgroupfs"
+	events_logger = "file"
+	runtime = "runc"
+	CONF
+	"$REPO/tests/lib/mkrootfs.sh" "$REPO/build/rootfs"
+	tar -C "$REPO/build/rootfs" -c . | pod import - localhost/busybox:latest >/dev/null
+}
+
+pod() {
+	CONTAINERS_CONF=$P/containers.conf podman --root "$P/root" --runroot "$P/runroot" \
+		--storage-driver vfs --tmpdir "$P/tmp" "$@"
+}
+
+teardown_file() {
+	[ -n "${P:-}" ] && pod rm -af -t 0 >/dev/null 2>&1 || true
+}
+
+# Run the same podman command with each monitor; both must agree.
+both() {
+	local mon
+	for mon in "$TETHER" /usr/bin/conmon; do
+		[ -x "$mon" ] || continue
+		run pod --conmon "$mon" "$@"
+		output=${output//$'\n'/|}
+		echo "# $(basename "$mon"): status=$status output=$output" >&3
+		echo "$status $output" >>"$BATS_TEST_TMPDIR/$(basename "$mon")"
+	done
+	if [ -x /usr/bin/conmon ]; then
+		diff "$BATS_TEST_TMPDIR/tether" "$BATS_TEST_TMPDIR/conmon"
+	fi
+}
+
+@test "podman run --rm with tether prints the output and returns 0" {
+	run pod --conmon "$TETHER" run --rm --network none localhost/busybox echo hi
+	[ "$status" -eq 0 ]
+	[ "$output" = "hi" ]
+}
+
+@test "podman run returns the container's exit code, as with conmon" {
+	both run --rm --network none localhost/busybox sh -c 'echo out; exit 42'
+	[ "$(cat "$BATS_TEST_TMPDIR/tether")" = "42 out" ]
+}
+
+@test "podman run -d, logs, stop with a trapped SIGTERM, inspect, rm" {
+	id=$(pod --conmon "$TETHER" run -d --network none localhost/busybox sh -c \
+		'trap "echo got-term; exit 7" TERM; echo started; while :; do sleep 0.1; done')
+	# Wait (bounded) for the first line in the log.
+	for _ in $(seq 100); do
+		[ "$(pod logs "$id" 2>/dev/null)" = started ] && break
+		sleep 0.1
+	done
+	[ "$(pod logs "$id")" = started ]
+	run pod ps --format '{{.ID}}'
+	[[ "$output" == *"${id:0:12}"* ]]
+	pod stop -t 10 "$id"
+	[ "$(pod inspect "$id" --format '{{.State.Status}} {{.State.ExitCode}}')" = "exited 7" ]
+	[ "$(pod logs "$id")" = "$(printf 'started\ngot-term')" ]
+	pod rm "$id"
+	# No monitor is left behind for it.
+	! pgrep -f -- "-c $id" >/dev/null
+}
+
+@test "podman sees stdout and stderr apart, as with conmon" {
+	both run --rm --network none localhost/busybox sh -c 'echo to-out; echo to-err >&2'
+	out=$(pod --conmon "$TETHER" run --rm --network none localhost/busybox sh -c 'echo to-out; echo to-err >&2' 2>/dev/null)
+	[ "$out" = "to-out" ]
+}
