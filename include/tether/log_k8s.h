@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "tether/k8slog.h"
+#include "tether/log.h"
 
 typedef struct log_k8s log_k8s;
 
@@ -28,6 +29,9 @@ int log_k8s_reopen(struct log_k8s *log);
 
 /* fsync the file (at exit unless --no-sync-log). */
 int log_k8s_sync(struct log_k8s *log);
+
+/* The sink's entry in the log (log.h). */
+extern const struct log_sink_ops log_k8s_ops;
 
 /* Bytes that could not be written (disk full, I/O error). */
 uint64_t log_k8s_lost_bytes(const struct log_k8s *log);

@@ -25,7 +25,7 @@ enum shim_state {
 	SHIM_FAILED,
 };
 
-struct log_k8s;
+struct log;
 struct attach;
 struct ctlfifo;
 
@@ -57,7 +57,7 @@ struct shim {
 	guint out_src[2];
 	char *buf; /* SHIM_READ_BUF bytes */
 
-	struct log_k8s *k8s;
+	struct log *log; /* every -l sink */
 	struct attach *attach;
 	struct ctlfifo *ctl;
 

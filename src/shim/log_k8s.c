@@ -145,3 +145,42 @@ void log_k8s_free(struct log_k8s *log)
 	g_free(log->path);
 	g_free(log);
 }
+
+static void ops_write(void *sink, enum k8slog_stream stream, const char *data, size_t len,
+		      const struct timespec *ts)
+{
+	log_k8s_write(sink, stream, data, len, ts);
+}
+
+static int ops_reopen(void *sink)
+{
+	return log_k8s_reopen(sink);
+}
+
+static int ops_finish(void *sink, bool sync)
+{
+	struct log_k8s *log = sink;
+	if (sync)
+		return log_k8s_sync(log);
+	flush(log);
+	return 0;
+}
+
+static uint64_t ops_lost_bytes(const void *sink)
+{
+	return log_k8s_lost_bytes(sink);
+}
+
+static void ops_free(void *sink)
+{
+	log_k8s_free(sink);
+}
+
+const struct log_sink_ops log_k8s_ops = {
+	.name = "k8s-file",
+	.write = ops_write,
+	.reopen = ops_reopen,
+	.finish = ops_finish,
+	.lost_bytes = ops_lost_bytes,
+	.free = ops_free,
+};

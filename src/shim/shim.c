@@ -104,7 +104,7 @@ void shim_free(struct shim *s)
 	stdio_close(s);
 	g_clear_pointer(&s->attach, attach_free);
 	g_clear_pointer(&s->ctl, ctlfifo_free);
-	g_clear_pointer(&s->k8s, log_k8s_free);
+	g_clear_pointer(&s->log, log_free);
 	if (s->signal_src != 0)
 		g_source_remove(s->signal_src);
 	fdutil_close(&s->signal_fd);
@@ -234,9 +234,7 @@ static void on_resize(void *data, unsigned rows, unsigned cols)
 static void on_reopen_log(void *data)
 {
 	struct shim *s = data;
-	if (s->k8s == NULL)
-		return;
-	int r = log_k8s_reopen(s->k8s);
+	int r = log_reopen(s->log);
 	if (r < 0)
 		diag_warn("Failed to reopen the log file: %s", g_strerror(-r));
 }
@@ -343,6 +341,20 @@ static bool wait_start_pipe(struct shim *s)
 	return true;
 }
 
+/* Open every -l sink now, before daemonizing, so that a log that cannot be
+ * opened is an error the caller sees. */
+static bool open_logs(struct shim *s, GError **error)
+{
+	s->log = log_new();
+	if (s->opts->k8s_log_path != NULL) {
+		struct log_k8s *k8s = log_k8s_new(s->opts->k8s_log_path, error);
+		if (k8s == NULL)
+			return false;
+		log_add_sink(s->log, &log_k8s_ops, k8s);
+	}
+	return true;
+}
+
 static bool fail_with(struct shim *s, GError *error)
 {
 	shim_fail(s, g_strdup(error->message));
@@ -367,7 +379,7 @@ static bool start(struct shim *s)
 			return false;
 		}
 	}
-	if (o->k8s_log_path != NULL && (s->k8s = log_k8s_new(o->k8s_log_path, &error)) == NULL)
+	if (!open_logs(s, &error))
 		return fail_with(s, error);
 	if (!wait_start_pipe(s))
 		return false;
@@ -430,11 +442,9 @@ static int finish(struct shim *s)
 
 	stdio_drain(s);
 	stdio_close(s);
-	if (s->k8s != NULL && !o->no_sync_log) {
-		int r = log_k8s_sync(s->k8s);
-		if (r < 0)
-			diag_warn("Failed to sync the log file: %s", g_strerror(-r));
-	}
+	int r = log_finish(s->log, !o->no_sync_log);
+	if (r < 0)
+		diag_warn("Failed to flush the logs: %s", g_strerror(-r));
 	/* Release what the caller left us (podman's port reservations) before
 	 * the exit is announced. */
 	for (guint i = 0; i < s->inherited_fds->len; i++)

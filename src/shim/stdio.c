@@ -4,7 +4,7 @@
 #include "tether/attach.h"
 #include "tether/diag.h"
 #include "tether/fdutil.h"
-#include "tether/log_k8s.h"
+#include "tether/log.h"
 
 #include <errno.h>
 #include <glib-unix.h>
@@ -38,8 +38,7 @@ static void dispatch(struct shim *shim, int idx, const char *data, size_t len)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	if (shim->k8s != NULL)
-		log_k8s_write(shim->k8s, idx == 0 ? K8SLOG_STDOUT : K8SLOG_STDERR, data, len, &ts);
+	log_write(shim->log, idx == 0 ? K8SLOG_STDOUT : K8SLOG_STDERR, data, len, &ts);
 	if (shim->attach != NULL)
 		attach_broadcast(shim->attach,
 				 idx == 0 ? ATTACH_STREAM_STDOUT : ATTACH_STREAM_STDERR, data, len);
