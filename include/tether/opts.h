@@ -62,7 +62,8 @@ struct tether_opts {
 
 	/* derived by opts_validate() */
 	enum diag_level level;
-	char *k8s_log_path; /* the k8s-file sink, or NULL */
+	char *k8s_log_path;  /* the k8s-file sink, or NULL */
+	char *json_log_path; /* the json-file sink, or NULL */
 };
 
 /* Parse argv into opts (defaults applied first). Unknown options fail.

@@ -206,7 +206,7 @@ static bool check_name(const char *what, const char *value, GError **error)
 
 static bool is_driver_name(const char *s)
 {
-	static const char *const names[] = {"none",	   "off",	  "null",     "journald",
+	static const char *const names[] = {"none",	   "off",	"null",	   "journald",
 					    "passthrough", "json-file", "k8s-file"};
 	for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
 		if (strcmp(s, names[i]) == 0)
@@ -242,8 +242,14 @@ static bool parse_log_paths(struct tether_opts *o, GError **error)
 		if (!strcmp(driver, "none") || !strcmp(driver, "off") || !strcmp(driver, "null"))
 			continue;
 		k8s_only = false;
-		if (!strcmp(driver, "journald") || !strcmp(driver, "passthrough") ||
-		    !strcmp(driver, "json-file"))
+		if (!strcmp(driver, "json-file")) {
+			if (*path == '\0')
+				return fail(error, "json-file requires a filename");
+			g_free(o->json_log_path);
+			o->json_log_path = g_strdup(path);
+			continue;
+		}
+		if (!strcmp(driver, "journald") || !strcmp(driver, "passthrough"))
 			return fail(error, "Log driver %s is not implemented by tether yet",
 				    driver);
 		return fail(error, "No such log driver %s", driver);
@@ -346,7 +352,8 @@ void opts_clear(struct tether_opts *o)
 			 &o->socket_dir_path,
 			 &o->seccomp_notify_socket,
 			 &o->seccomp_notify_plugins,
-			 &o->k8s_log_path};
+			 &o->k8s_log_path,
+			 &o->json_log_path};
 	for (size_t i = 0; i < G_N_ELEMENTS(strs); i++)
 		g_clear_pointer(strs[i], g_free);
 	char ***arrays[] = {&o->exit_command_args, &o->log_paths,  &o->runtime_args,

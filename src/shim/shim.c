@@ -6,7 +6,7 @@
 #include "tether/diag.h"
 #include "tether/fdutil.h"
 #include "tether/fileio.h"
-#include "tether/log_k8s.h"
+#include "tether/log_file.h"
 #include "tether/syncmsg.h"
 
 #include <dirent.h>
@@ -346,11 +346,15 @@ static bool wait_start_pipe(struct shim *s)
 static bool open_logs(struct shim *s, GError **error)
 {
 	s->log = log_new();
-	if (s->opts->k8s_log_path != NULL) {
-		struct log_k8s *k8s = log_k8s_new(s->opts->k8s_log_path, error);
-		if (k8s == NULL)
+	const char *paths[] = {s->opts->k8s_log_path, s->opts->json_log_path};
+	const enum log_file_format formats[] = {LOG_FILE_K8S, LOG_FILE_JSON};
+	for (size_t i = 0; i < G_N_ELEMENTS(paths); i++) {
+		if (paths[i] == NULL)
+			continue;
+		struct log_file *f = log_file_new(paths[i], formats[i], error);
+		if (f == NULL)
 			return false;
-		log_add_sink(s->log, &log_k8s_ops, k8s);
+		log_add_sink(s->log, &log_file_ops, f);
 	}
 	return true;
 }

@@ -2,7 +2,8 @@
  * tetherctl uses. */
 #include "testutil.h"
 #include "tether/k8slog.h"
-#include "tether/log_k8s.h"
+#include "tether/jsonutil.h"
+#include "tether/log_file.h"
 
 #include <string.h>
 #include <sys/stat.h>
@@ -57,12 +58,12 @@ static void test_records(void **state)
 {
 	struct fixture *f = *state;
 	TEST_NO_FD_LEAK({
-		struct log_k8s *log = log_k8s_new(f->path, NULL);
+		struct log_file *log = log_file_new(f->path, LOG_FILE_K8S, NULL);
 		assert_non_null(log);
 		struct timespec ts = {1700000000, 5};
-		log_k8s_write(log, K8SLOG_STDOUT, "one\ntwo\npart", 12, &ts);
-		log_k8s_write(log, K8SLOG_STDERR, "err\n\n", 5, &ts);
-		log_k8s_free(log);
+		log_file_write(log, K8SLOG_STDOUT, "one\ntwo\npart", 12, &ts);
+		log_file_write(log, K8SLOG_STDERR, "err\n\n", 5, &ts);
+		log_file_free(log);
 	});
 	g_auto(GStrv) lines = read_lines(f->path);
 	assert_int_equal(g_strv_length(lines), 5);
@@ -89,10 +90,10 @@ static void test_long_line_and_binary(void **state)
 	for (size_t i = 0; i < len; i++)
 		big[i] = (char)(i % 251 == 10 ? 'x' : i % 251); /* binary, no '\n' */
 	big[len - 1] = '\n';
-	struct log_k8s *log = log_k8s_new(f->path, NULL);
+	struct log_file *log = log_file_new(f->path, LOG_FILE_K8S, NULL);
 	struct timespec ts = {0, 0};
-	log_k8s_write(log, K8SLOG_STDOUT, big, len, &ts);
-	log_k8s_free(log);
+	log_file_write(log, K8SLOG_STDOUT, big, len, &ts);
+	log_file_free(log);
 
 	/* Reassemble: P pieces then one F, byte for byte. */
 	g_autofree char *data = NULL;
@@ -123,15 +124,15 @@ static void test_long_line_and_binary(void **state)
 static void test_reopen(void **state)
 {
 	struct fixture *f = *state;
-	struct log_k8s *log = log_k8s_new(f->path, NULL);
+	struct log_file *log = log_file_new(f->path, LOG_FILE_K8S, NULL);
 	struct timespec ts = {0, 0};
-	log_k8s_write(log, K8SLOG_STDOUT, "before\n", 7, &ts);
+	log_file_write(log, K8SLOG_STDOUT, "before\n", 7, &ts);
 	g_autofree char *moved = g_strconcat(f->path, ".1", NULL);
 	assert_int_equal(rename(f->path, moved), 0);
-	assert_int_equal(log_k8s_reopen(log), 0);
-	log_k8s_write(log, K8SLOG_STDOUT, "after\n", 6, &ts);
-	assert_int_equal(log_k8s_sync(log), 0);
-	log_k8s_free(log);
+	assert_int_equal(log_file_reopen(log), 0);
+	log_file_write(log, K8SLOG_STDOUT, "after\n", 6, &ts);
+	assert_int_equal(log_file_sync(log), 0);
+	log_file_free(log);
 	g_auto(GStrv) old = read_lines(moved);
 	g_auto(GStrv) cur = read_lines(f->path);
 	assert_int_equal(g_strv_length(old), 1);
@@ -142,14 +143,14 @@ static void test_reopen(void **state)
 static void test_unwritable_is_counted(void **state)
 {
 	/* /dev/full: every write fails with ENOSPC. */
-	struct log_k8s *log = log_k8s_new("/dev/full", NULL);
+	struct log_file *log = log_file_new("/dev/full", LOG_FILE_K8S, NULL);
 	assert_non_null(log);
 	struct timespec ts = {0, 0};
-	log_k8s_write(log, K8SLOG_STDOUT, "lost\n", 5, &ts);
-	assert_true(log_k8s_lost_bytes(log) > 5);
-	log_k8s_free(log);
+	log_file_write(log, K8SLOG_STDOUT, "lost\n", 5, &ts);
+	assert_true(log_file_lost_bytes(log) > 5);
+	log_file_free(log);
 	GError *error = NULL;
-	assert_null(log_k8s_new("/no/such/dir/log", &error));
+	assert_null(log_file_new("/no/such/dir/log", LOG_FILE_K8S, &error));
 	assert_non_null(strstr(error->message, "Failed to open log file"));
 	g_error_free(error);
 }
@@ -187,15 +188,48 @@ static void test_parse_record_rejects(void **state)
 		assert_int_equal(k8slog_parse_record(bad[i], strlen(bad[i]), &rec), -EINVAL);
 }
 
+static void test_json_file(void **state)
+{
+	struct fixture *f = *state;
+	struct log_file *log = log_file_new(f->path, LOG_FILE_JSON, NULL);
+	assert_non_null(log);
+	struct timespec ts = {1700000000, 123};
+	const char text[] = "a \"quoted\" <tag>\tline\n\xc3\xa9t\xc3\xa9 \xff end";
+	log_file_write(log, K8SLOG_STDOUT, text, sizeof(text) - 1, &ts);
+	log_file_write(log, K8SLOG_STDERR, "err\n", 4, &ts);
+	log_file_free(log);
+
+	g_auto(GStrv) lines = read_lines(f->path);
+	assert_int_equal(g_strv_length(lines), 3);
+	const char *want_log[] = {"a \"quoted\" <tag>\tline\n", "\xc3\xa9t\xc3\xa9 \xef\xbf\xbd end",
+				  "err\n"};
+	const char *want_stream[] = {"stdout", "stdout", "stderr"};
+	for (int i = 0; i < 3; i++) {
+		g_autoptr(json_object) obj = json_tokener_parse(lines[i]);
+		assert_non_null(obj);
+		json_object *v;
+		assert_true(json_object_object_get_ex(obj, "log", &v));
+		assert_string_equal(json_object_get_string(v), want_log[i]);
+		assert_true(json_object_object_get_ex(obj, "stream", &v));
+		assert_string_equal(json_object_get_string(v), want_stream[i]);
+		assert_true(json_object_object_get_ex(obj, "time", &v));
+		assert_string_equal(json_object_get_string(v), "2023-11-14T22:13:20.000000123Z");
+	}
+	/* Docker's key order, and <, >, & escaped as Go does. */
+	assert_true(g_str_has_prefix(lines[0], "{\"log\":\"a \\\"quoted\\\" \\u003ctag\\u003e"));
+	assert_true(g_str_has_suffix(lines[2], "\"stream\":\"stderr\",\"time\":\"2023-11-14T22:13:20.000000123Z\"}"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_line_and_binary, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_json_file, setup, teardown),
 		cmocka_unit_test(test_unwritable_is_counted),
 		cmocka_unit_test(test_parse_timestamp),
 		cmocka_unit_test(test_parse_record_rejects),
 	};
-	return cmocka_run_group_tests_name("log_k8s", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("log_file", tests, NULL, NULL);
 }

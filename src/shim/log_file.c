@@ -1,0 +1,293 @@
+#define G_LOG_DOMAIN "log-file"
+
+#include "tether/log_file.h"
+#include "tether/diag.h"
+#include "tether/fdutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Enough for a whole read chunk of long lines; short lines flush early. */
+#define LOG_FILE_BUF (64 * 1024)
+/* "TIMESTAMP stdout F " */
+#define LOG_FILE_HDR_MAX (K8SLOG_TS_LEN + 16)
+/* The longest piece one JSON record takes: escaping may grow a byte to six. */
+#define LOG_FILE_JSON_PIECE ((LOG_FILE_BUF - 128) / 6)
+
+struct log_file {
+	enum log_file_format format;
+	char *path;
+	int fd;
+	char *buf;
+	size_t len;
+	uint64_t lost;
+	int last_errno; /* reported once until writing works again */
+};
+
+static int open_log(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+	return fd < 0 ? -errno : fd;
+}
+
+struct log_file *log_file_new(const char *path, enum log_file_format format, GError **error)
+{
+	int fd = open_log(path);
+	if (fd < 0) {
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(-fd),
+			    "Failed to open log file %s: %s", path, g_strerror(-fd));
+		return NULL;
+	}
+	struct log_file *log = g_new0(struct log_file, 1);
+	log->format = format;
+	log->path = g_strdup(path);
+	log->fd = fd;
+	return log;
+}
+
+static void flush(struct log_file *log)
+{
+	if (log->len == 0)
+		return;
+	int r = log->fd < 0 ? -EBADF : fdutil_write_all(log->fd, log->buf, log->len);
+	if (r < 0) {
+		log->lost += log->len;
+		if (log->last_errno != -r)
+			diag_warn("Failed to write log file '%s': %s (output is being lost)",
+				  log->path, g_strerror(-r));
+		log->last_errno = -r;
+	} else if (log->last_errno != 0) {
+		diag_warn("Log file '%s' writable again; %" G_GUINT64_FORMAT " bytes were lost",
+			  log->path, log->lost);
+		log->last_errno = 0;
+	}
+	log->len = 0;
+}
+
+static void write_k8s(struct log_file *log, enum k8slog_stream stream, const char *data, size_t len,
+		      const struct timespec *ts)
+{
+	char hdr[LOG_FILE_HDR_MAX];
+	size_t ts_len = k8slog_format_timestamp(hdr, sizeof(hdr), ts);
+	const char *sname = stream == K8SLOG_STDERR ? " stderr " : " stdout ";
+	memcpy(hdr + ts_len, sname, 8);
+	size_t hdr_len = ts_len + 8 + 2; /* + "F " */
+	hdr[hdr_len - 1] = ' ';
+
+	const char *p = data, *end = data + len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		bool full = nl != NULL;
+		size_t piece = full ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+		/* A piece larger than the buffer is split into P records. */
+		size_t room = LOG_FILE_BUF - hdr_len - 1;
+		if (piece > room) {
+			piece = room;
+			full = false;
+		}
+		if (log->len + hdr_len + piece + 1 > LOG_FILE_BUF)
+			flush(log);
+		hdr[hdr_len - 2] = full ? 'F' : 'P';
+		memcpy(log->buf + log->len, hdr, hdr_len);
+		memcpy(log->buf + log->len + hdr_len, p, piece);
+		log->len += hdr_len + piece;
+		/* A full line keeps its own "\n"; a partial one gets one. */
+		if (!full)
+			log->buf[log->len++] = '\n';
+		p += piece;
+	}
+}
+
+/* JSON string content as Go's encoding/json writes it, so that Docker's
+ * readers see the same bytes: invalid UTF-8 becomes U+FFFD. */
+static size_t json_escape(char *out, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *o = out;
+	const char *p = s, *end = s + len;
+	while (p < end) {
+		unsigned char c = (unsigned char)*p;
+		if (c >= 0x80) {
+			/* One character at a time: a valid sequence is copied as is. */
+			gunichar u = g_utf8_get_char_validated(p, (gssize)(end - p));
+			if (u == (gunichar)-1 || u == (gunichar)-2) {
+				memcpy(o, "\\ufffd", 6);
+				o += 6;
+				p++;
+			} else {
+				int n = g_utf8_skip[c];
+				memcpy(o, p, (size_t)n);
+				o += n;
+				p += n;
+			}
+			continue;
+		}
+		p++;
+		switch (c) {
+		case '"':
+			*o++ = '\\';
+			*o++ = '"';
+			break;
+		case '\\':
+			*o++ = '\\';
+			*o++ = '\\';
+			break;
+		case '\n':
+			*o++ = '\\';
+			*o++ = 'n';
+			break;
+		case '\r':
+			*o++ = '\\';
+			*o++ = 'r';
+			break;
+		case '\t':
+			*o++ = '\\';
+			*o++ = 't';
+			break;
+		default:
+			if (c < 0x20 || c == '<' || c == '>' || c == '&') {
+				memcpy(o, "\\u00", 4);
+				o[4] = hex[c >> 4];
+				o[5] = hex[c & 0xf];
+				o += 6;
+			} else {
+				*o++ = (char)c;
+			}
+		}
+	}
+	return (size_t)(o - out);
+}
+
+static void write_json(struct log_file *log, enum k8slog_stream stream, const char *data,
+		       size_t len, const struct timespec *ts)
+{
+	/* Docker writes UTC with nanoseconds. */
+	struct tm tm;
+	gmtime_r(&ts->tv_sec, &tm);
+	char tail[96];
+	int tail_len = snprintf(
+		tail, sizeof(tail),
+		"\",\"stream\":\"%s\",\"time\":\"%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ\"}\n",
+		stream == K8SLOG_STDERR ? "stderr" : "stdout", tm.tm_year + 1900, tm.tm_mon + 1,
+		tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts->tv_nsec);
+	static const char head[] = "{\"log\":\"";
+
+	const char *p = data, *end = data + len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t piece = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+		piece = MIN(piece, (size_t)LOG_FILE_JSON_PIECE);
+		/* Do not cut a UTF-8 sequence in two. */
+		if (p + piece < end)
+			while (piece > 1 && ((unsigned char)p[piece] & 0xc0) == 0x80)
+				piece--;
+		size_t need = sizeof(head) - 1 + piece * 6 + (size_t)tail_len;
+		if (log->len + need > LOG_FILE_BUF)
+			flush(log);
+		memcpy(log->buf + log->len, head, sizeof(head) - 1);
+		log->len += sizeof(head) - 1;
+		log->len += json_escape(log->buf + log->len, p, piece);
+		memcpy(log->buf + log->len, tail, (size_t)tail_len);
+		log->len += (size_t)tail_len;
+		p += piece;
+	}
+}
+
+void log_file_write(struct log_file *log, enum k8slog_stream stream, const char *data, size_t len,
+		    const struct timespec *ts)
+{
+	if (log->buf == NULL)
+		log->buf = g_malloc(LOG_FILE_BUF);
+	if (log->format == LOG_FILE_JSON)
+		write_json(log, stream, data, len, ts);
+	else
+		write_k8s(log, stream, data, len, ts);
+	flush(log);
+}
+
+int log_file_reopen(struct log_file *log)
+{
+	flush(log);
+	/* A fresh inode at the path: whoever renamed the old file keeps it. */
+	g_autofree char *tmp = g_strdup_printf("%s.tmp", log->path);
+	int fd = open(tmp,
+		      O_WRONLY | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW,
+		      0600);
+	if (fd < 0)
+		return -errno;
+	if (rename(tmp, log->path) < 0) {
+		int r = -errno;
+		close(fd);
+		(void)unlink(tmp);
+		return r;
+	}
+	fdutil_close(&log->fd);
+	log->fd = fd;
+	return 0;
+}
+
+int log_file_sync(struct log_file *log)
+{
+	flush(log);
+	if (log->fd >= 0 && fsync(log->fd) < 0)
+		return -errno;
+	return 0;
+}
+
+uint64_t log_file_lost_bytes(const struct log_file *log)
+{
+	return log->lost;
+}
+
+void log_file_free(struct log_file *log)
+{
+	if (log == NULL)
+		return;
+	flush(log);
+	fdutil_close(&log->fd);
+	g_free(log->buf);
+	g_free(log->path);
+	g_free(log);
+}
+
+static void ops_write(void *sink, enum k8slog_stream stream, const char *data, size_t len,
+		      const struct timespec *ts)
+{
+	log_file_write(sink, stream, data, len, ts);
+}
+
+static int ops_reopen(void *sink)
+{
+	return log_file_reopen(sink);
+}
+
+static int ops_finish(void *sink, bool sync)
+{
+	struct log_file *log = sink;
+	if (sync)
+		return log_file_sync(log);
+	flush(log);
+	return 0;
+}
+
+static uint64_t ops_lost_bytes(const void *sink)
+{
+	return log_file_lost_bytes(sink);
+}
+
+static void ops_free(void *sink)
+{
+	log_file_free(sink);
+}
+
+const struct log_sink_ops log_file_ops = {
+	.name = "k8s-file",
+	.write = ops_write,
+	.reopen = ops_reopen,
+	.finish = ops_finish,
+	.lost_bytes = ops_lost_bytes,
+	.free = ops_free,
+};
