@@ -24,7 +24,6 @@ struct log_sink_ops {
 	void (*free)(void *sink);
 };
 
-
 struct log *log_new(void);
 void log_free(struct log *l);
 

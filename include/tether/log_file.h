@@ -18,10 +18,20 @@ enum log_file_format {
 	LOG_FILE_JSON,
 };
 
+/* Size limits, as conmon's flags. 0 or less means none. */
+struct log_file_limits {
+	int64_t size_max;	 /* --log-size-max: the file starts anew (or rotates) */
+	int64_t global_size_max; /* --log-global-size-max: output beyond is dropped */
+	bool rotate;		 /* --log-rotate: keep max_files old files, lose nothing */
+	int max_files;		 /* --log-max-files: PATH.1 ... PATH.N */
+};
+
 typedef struct log_file log_file;
 
-/* Open (create, append) path with mode 0600, as conmon 2.1.6 does. */
-struct log_file *log_file_new(const char *path, enum log_file_format format, GError **error);
+/* Open (create, append) path with mode 0600, as conmon 2.1.6 does. limits
+ * may be NULL. */
+struct log_file *log_file_new(const char *path, enum log_file_format format,
+			      const struct log_file_limits *limits, GError **error);
 void log_file_free(struct log_file *log);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(log_file, log_file_free)
 

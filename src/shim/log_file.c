@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Enough for a whole read chunk of long lines; short lines flush early. */
@@ -19,12 +20,16 @@
 
 struct log_file {
 	enum log_file_format format;
+	struct log_file_limits limits;
 	char *path;
 	int fd;
 	char *buf;
 	size_t len;
+	uint64_t written; /* bytes in the current file */
+	uint64_t total;	  /* bytes written over all files (--log-global-size-max) */
 	uint64_t lost;
 	int last_errno; /* reported once until writing works again */
+	bool global_full;
 };
 
 static int open_log(const char *path)
@@ -33,7 +38,8 @@ static int open_log(const char *path)
 	return fd < 0 ? -errno : fd;
 }
 
-struct log_file *log_file_new(const char *path, enum log_file_format format, GError **error)
+struct log_file *log_file_new(const char *path, enum log_file_format format,
+			      const struct log_file_limits *limits, GError **error)
 {
 	int fd = open_log(path);
 	if (fd < 0) {
@@ -43,8 +49,15 @@ struct log_file *log_file_new(const char *path, enum log_file_format format, GEr
 	}
 	struct log_file *log = g_new0(struct log_file, 1);
 	log->format = format;
+	if (limits != NULL)
+		log->limits = *limits;
 	log->path = g_strdup(path);
 	log->fd = fd;
+	/* A restarted container appends: count what is there (conmon < 2.1.10
+	 * started at 0 and grew the file forever). */
+	struct stat st;
+	if (fstat(fd, &st) == 0)
+		log->written = (uint64_t)st.st_size;
 	return log;
 }
 
@@ -59,12 +72,84 @@ static void flush(struct log_file *log)
 			diag_warn("Failed to write log file '%s': %s (output is being lost)",
 				  log->path, g_strerror(-r));
 		log->last_errno = -r;
-	} else if (log->last_errno != 0) {
-		diag_warn("Log file '%s' writable again; %" G_GUINT64_FORMAT " bytes were lost",
-			  log->path, log->lost);
-		log->last_errno = 0;
+	} else {
+		log->written += log->len;
+		log->total += log->len;
+		if (log->last_errno != 0) {
+			diag_warn("Log file '%s' writable again; %" G_GUINT64_FORMAT
+				  " bytes were lost",
+				  log->path, log->lost);
+			log->last_errno = 0;
+		}
 	}
 	log->len = 0;
+}
+
+static int open_fresh(struct log_file *log, const char *path)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY |
+				    O_NOFOLLOW,
+		      0600);
+	return fd < 0 ? -errno : fd;
+}
+
+/* --log-rotate: PATH.N-1 -> PATH.N ... PATH -> PATH.1, then a new PATH. Only
+ * renames, so a reader holding a file keeps reading all of it, and nothing
+ * is written between the last flush and the new file. */
+static int rotate(struct log_file *log)
+{
+	for (int i = log->limits.max_files - 1; i >= 1; i--) {
+		g_autofree char *from = g_strdup_printf("%s.%d", log->path, i);
+		g_autofree char *to = g_strdup_printf("%s.%d", log->path, i + 1);
+		if (rename(from, to) < 0 && errno != ENOENT)
+			return -errno;
+	}
+	g_autofree char *first = g_strdup_printf("%s.1", log->path);
+	if (rename(log->path, first) < 0)
+		return -errno;
+	int fd = open_fresh(log, log->path);
+	if (fd < 0)
+		return fd;
+	fdutil_close(&log->fd);
+	log->fd = fd;
+	log->written = 0;
+	return 0;
+}
+
+/* The current file is full: rotate, or start it anew as conmon does. */
+static void roll_over(struct log_file *log)
+{
+	flush(log);
+	int r = log->limits.rotate && log->limits.max_files > 0 ? rotate(log)
+								 : log_file_reopen(log);
+	if (r < 0) {
+		/* Keep writing to the old file rather than lose output. */
+		diag_warn("Failed to rotate log file '%s': %s", log->path, g_strerror(-r));
+		log->written = 0;
+	}
+}
+
+/* Before a record of rec_len bytes goes into the buffer: apply the limits.
+ * Returns false if it must be dropped (the global limit was reached). */
+static bool admit(struct log_file *log, size_t rec_len)
+{
+	int64_t global = log->limits.global_size_max;
+	if (global > 0 && log->total + log->len + rec_len > (uint64_t)global) {
+		if (!log->global_full)
+			diag_warn("Log file '%s' reached --log-global-size-max: output from now "
+				  "on is dropped",
+				  log->path);
+		log->global_full = true;
+		log->lost += rec_len;
+		return false;
+	}
+	int64_t max = log->limits.size_max;
+	if (max > 0 && log->written + log->len + rec_len > (uint64_t)max &&
+	    log->written + log->len > 0)
+		roll_over(log);
+	if (log->len + rec_len > LOG_FILE_BUF)
+		flush(log);
+	return true;
 }
 
 static void write_k8s(struct log_file *log, enum k8slog_stream stream, const char *data, size_t len,
@@ -88,8 +173,11 @@ static void write_k8s(struct log_file *log, enum k8slog_stream stream, const cha
 			piece = room;
 			full = false;
 		}
-		if (log->len + hdr_len + piece + 1 > LOG_FILE_BUF)
-			flush(log);
+		size_t rec_len = hdr_len + piece + (full ? 0 : 1);
+		if (!admit(log, rec_len)) {
+			p += piece;
+			continue;
+		}
 		hdr[hdr_len - 2] = full ? 'F' : 'P';
 		memcpy(log->buf + log->len, hdr, hdr_len);
 		memcpy(log->buf + log->len + hdr_len, p, piece);
@@ -103,6 +191,32 @@ static void write_k8s(struct log_file *log, enum k8slog_stream stream, const cha
 
 /* JSON string content as Go's encoding/json writes it, so that Docker's
  * readers see the same bytes: invalid UTF-8 becomes U+FFFD. */
+static size_t json_escape(char *out, const char *s, size_t len);
+
+static size_t json_escaped_len(const char *s, size_t len)
+{
+	size_t n = 0;
+	const char *p = s, *end = s + len;
+	while (p < end) {
+		unsigned char c = (unsigned char)*p;
+		if (c >= 0x80) {
+			gunichar u = g_utf8_get_char_validated(p, (gssize)(end - p));
+			bool bad = u == (gunichar)-1 || u == (gunichar)-2;
+			n += bad ? 6 : (size_t)g_utf8_skip[c];
+			p += bad ? 1 : g_utf8_skip[c];
+			continue;
+		}
+		p++;
+		if (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t')
+			n += 2;
+		else if (c < 0x20 || c == '<' || c == '>' || c == '&')
+			n += 6;
+		else
+			n++;
+	}
+	return n;
+}
+
 static size_t json_escape(char *out, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -184,9 +298,11 @@ static void write_json(struct log_file *log, enum k8slog_stream stream, const ch
 		if (p + piece < end)
 			while (piece > 1 && ((unsigned char)p[piece] & 0xc0) == 0x80)
 				piece--;
-		size_t need = sizeof(head) - 1 + piece * 6 + (size_t)tail_len;
-		if (log->len + need > LOG_FILE_BUF)
-			flush(log);
+		size_t rec_len = sizeof(head) - 1 + json_escaped_len(p, piece) + (size_t)tail_len;
+		if (!admit(log, rec_len)) {
+			p += piece;
+			continue;
+		}
 		memcpy(log->buf + log->len, head, sizeof(head) - 1);
 		log->len += sizeof(head) - 1;
 		log->len += json_escape(log->buf + log->len, p, piece);
@@ -226,6 +342,7 @@ int log_file_reopen(struct log_file *log)
 	}
 	fdutil_close(&log->fd);
 	log->fd = fd;
+	log->written = 0;
 	return 0;
 }
 

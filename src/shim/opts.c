@@ -307,13 +307,12 @@ bool opts_validate(struct tether_opts *o, GError **error)
 	if (!refuse(o->terminal, "--terminal", error) || !refuse(o->stdin_open, "--stdin", error) ||
 	    !refuse(o->exec, "--exec", error) || !refuse(o->restore != NULL, "--restore", error) ||
 	    !refuse(o->sdnotify_socket != NULL, "--sdnotify-socket", error) ||
-	    !refuse(o->timeout > 0, "--timeout", error) ||
-	    !refuse(o->log_size_max > 0, "--log-size-max", error) ||
-	    !refuse(o->log_global_size_max > 0, "--log-global-size-max", error) ||
-	    !refuse(o->log_rotate, "--log-rotate", error))
+	    !refuse(o->timeout > 0, "--timeout", error))
 		return false;
 	if (o->log_max_files < 0)
 		return fail(error, "log-max-files must be non-negative");
+	if (o->log_rotate && o->log_max_files < 1)
+		return fail(error, "log-max-files must be at least 1 when log-rotate is enabled");
 
 	if (o->bundle == NULL && !o->exec)
 		o->bundle = g_get_current_dir();

@@ -346,12 +346,18 @@ static bool wait_start_pipe(struct shim *s)
 static bool open_logs(struct shim *s, GError **error)
 {
 	s->log = log_new();
+	const struct log_file_limits limits = {
+		.size_max = s->opts->log_size_max,
+		.global_size_max = s->opts->log_global_size_max,
+		.rotate = s->opts->log_rotate,
+		.max_files = s->opts->log_max_files,
+	};
 	const char *paths[] = {s->opts->k8s_log_path, s->opts->json_log_path};
 	const enum log_file_format formats[] = {LOG_FILE_K8S, LOG_FILE_JSON};
 	for (size_t i = 0; i < G_N_ELEMENTS(paths); i++) {
 		if (paths[i] == NULL)
 			continue;
-		struct log_file *f = log_file_new(paths[i], formats[i], error);
+		struct log_file *f = log_file_new(paths[i], formats[i], &limits, error);
 		if (f == NULL)
 			return false;
 		log_add_sink(s->log, &log_file_ops, f);

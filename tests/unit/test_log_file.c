@@ -58,7 +58,7 @@ static void test_records(void **state)
 {
 	struct fixture *f = *state;
 	TEST_NO_FD_LEAK({
-		struct log_file *log = log_file_new(f->path, LOG_FILE_K8S, NULL);
+		struct log_file *log = log_file_new(f->path, LOG_FILE_K8S, NULL, NULL);
 		assert_non_null(log);
 		struct timespec ts = {1700000000, 5};
 		log_file_write(log, K8SLOG_STDOUT, "one\ntwo\npart", 12, &ts);
@@ -90,7 +90,7 @@ static void test_long_line_and_binary(void **state)
 	for (size_t i = 0; i < len; i++)
 		big[i] = (char)(i % 251 == 10 ? 'x' : i % 251); /* binary, no '\n' */
 	big[len - 1] = '\n';
-	struct log_file *log = log_file_new(f->path, LOG_FILE_K8S, NULL);
+	struct log_file *log = log_file_new(f->path, LOG_FILE_K8S, NULL, NULL);
 	struct timespec ts = {0, 0};
 	log_file_write(log, K8SLOG_STDOUT, big, len, &ts);
 	log_file_free(log);
@@ -124,7 +124,7 @@ static void test_long_line_and_binary(void **state)
 static void test_reopen(void **state)
 {
 	struct fixture *f = *state;
-	struct log_file *log = log_file_new(f->path, LOG_FILE_K8S, NULL);
+	struct log_file *log = log_file_new(f->path, LOG_FILE_K8S, NULL, NULL);
 	struct timespec ts = {0, 0};
 	log_file_write(log, K8SLOG_STDOUT, "before\n", 7, &ts);
 	g_autofree char *moved = g_strconcat(f->path, ".1", NULL);
@@ -143,14 +143,14 @@ static void test_reopen(void **state)
 static void test_unwritable_is_counted(void **state)
 {
 	/* /dev/full: every write fails with ENOSPC. */
-	struct log_file *log = log_file_new("/dev/full", LOG_FILE_K8S, NULL);
+	struct log_file *log = log_file_new("/dev/full", LOG_FILE_K8S, NULL, NULL);
 	assert_non_null(log);
 	struct timespec ts = {0, 0};
 	log_file_write(log, K8SLOG_STDOUT, "lost\n", 5, &ts);
 	assert_true(log_file_lost_bytes(log) > 5);
 	log_file_free(log);
 	GError *error = NULL;
-	assert_null(log_file_new("/no/such/dir/log", LOG_FILE_K8S, &error));
+	assert_null(log_file_new("/no/such/dir/log", LOG_FILE_K8S, NULL, &error));
 	assert_non_null(strstr(error->message, "Failed to open log file"));
 	g_error_free(error);
 }
@@ -191,7 +191,7 @@ static void test_parse_record_rejects(void **state)
 static void test_json_file(void **state)
 {
 	struct fixture *f = *state;
-	struct log_file *log = log_file_new(f->path, LOG_FILE_JSON, NULL);
+	struct log_file *log = log_file_new(f->path, LOG_FILE_JSON, NULL, NULL);
 	assert_non_null(log);
 	struct timespec ts = {1700000000, 123};
 	const char text[] = "a \"quoted\" <tag>\tline\n\xc3\xa9t\xc3\xa9 \xff end";
@@ -220,6 +220,116 @@ static void test_json_file(void **state)
 	assert_true(g_str_has_suffix(lines[2], "\"stream\":\"stderr\",\"time\":\"2023-11-14T22:13:20.000000123Z\"}"));
 }
 
+/* Write numbered lines in chunks of several lines, as reads deliver them. */
+static void write_numbered(struct log_file *log, int from, int to)
+{
+	struct timespec ts = {0, 0};
+	GString *chunk = g_string_new(NULL);
+	for (int i = from; i < to; i++) {
+		g_string_append_printf(chunk, "line %06d\n", i);
+		if (chunk->len > 300 || i == to - 1) {
+			log_file_write(log, K8SLOG_STDOUT, chunk->str, chunk->len, &ts);
+			g_string_truncate(chunk, 0);
+		}
+	}
+	g_string_free(chunk, TRUE);
+}
+
+/* The numbers of the F records of one file, in order. */
+static GArray *numbers_in(const char *path)
+{
+	GArray *nums = g_array_new(FALSE, FALSE, sizeof(int));
+	g_autofree char *data = NULL;
+	if (!g_file_get_contents(path, &data, NULL, NULL))
+		return nums;
+	g_auto(GStrv) lines = g_strsplit(data, "\n", -1);
+	for (char **l = lines; *l && **l; l++) {
+		struct k8slog_record rec;
+		assert_int_equal(k8slog_parse_record(*l, strlen(*l), &rec), 0);
+		assert_false(rec.partial);
+		int n = atoi(rec.content + 5);
+		g_array_append_val(nums, n);
+	}
+	return nums;
+}
+
+static void test_size_max_truncates_like_conmon(void **state)
+{
+	struct fixture *f = *state;
+	struct log_file_limits lim = {.size_max = 2000};
+	struct log_file *log = log_file_new(f->path, LOG_FILE_K8S, &lim, NULL);
+	write_numbered(log, 0, 500);
+	log_file_free(log);
+	struct stat st;
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_true(st.st_size <= 2000);
+	/* What is left is the newest lines, whole and in order. */
+	g_autoptr(GArray) nums = numbers_in(f->path);
+	assert_true(nums->len > 0);
+	assert_int_equal(g_array_index(nums, int, nums->len - 1), 499);
+	for (guint i = 1; i < nums->len; i++)
+		assert_int_equal(g_array_index(nums, int, i), g_array_index(nums, int, i - 1) + 1);
+}
+
+static void test_rotate_loses_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct log_file_limits lim = {.size_max = 4096, .rotate = true, .max_files = 1000};
+	TEST_NO_FD_LEAK({
+		struct log_file *log = log_file_new(f->path, LOG_FILE_K8S, &lim, NULL);
+		write_numbered(log, 0, 3000);
+		log_file_free(log);
+	});
+	/* Oldest is the highest suffix; together every line, once, in order. */
+	int expect_next = 0, files = 0;
+	for (int i = 1000; i >= 0; i--) {
+		g_autofree char *p = i ? g_strdup_printf("%s.%d", f->path, i) : g_strdup(f->path);
+		if (!g_file_test(p, G_FILE_TEST_EXISTS))
+			continue;
+		files++;
+		struct stat st;
+		assert_int_equal(stat(p, &st), 0);
+		assert_true(st.st_size <= 4096);
+		g_autoptr(GArray) nums = numbers_in(p);
+		for (guint j = 0; j < nums->len; j++)
+			assert_int_equal(g_array_index(nums, int, j), expect_next++);
+	}
+	assert_int_equal(expect_next, 3000);
+	assert_true(files > 10);
+}
+
+static void test_rotate_keeps_max_files(void **state)
+{
+	struct fixture *f = *state;
+	struct log_file_limits lim = {.size_max = 1000, .rotate = true, .max_files = 2};
+	struct log_file *log = log_file_new(f->path, LOG_FILE_K8S, &lim, NULL);
+	write_numbered(log, 0, 1000);
+	log_file_free(log);
+	g_autofree char *p1 = g_strconcat(f->path, ".1", NULL);
+	g_autofree char *p2 = g_strconcat(f->path, ".2", NULL);
+	g_autofree char *p3 = g_strconcat(f->path, ".3", NULL);
+	assert_true(g_file_test(p1, G_FILE_TEST_EXISTS));
+	assert_true(g_file_test(p2, G_FILE_TEST_EXISTS));
+	assert_false(g_file_test(p3, G_FILE_TEST_EXISTS)); /* conmon keeps one too many */
+	g_autoptr(GArray) last = numbers_in(f->path);
+	assert_int_equal(g_array_index(last, int, last->len - 1), 999);
+}
+
+static void test_global_size_max(void **state)
+{
+	struct fixture *f = *state;
+	struct log_file_limits lim = {.global_size_max = 3000};
+	struct log_file *log = log_file_new(f->path, LOG_FILE_K8S, &lim, NULL);
+	write_numbered(log, 0, 500);
+	assert_true(log_file_lost_bytes(log) > 0);
+	log_file_free(log);
+	struct stat st;
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_true(st.st_size <= 3000 && st.st_size > 2500);
+	g_autoptr(GArray) nums = numbers_in(f->path);
+	assert_int_equal(g_array_index(nums, int, 0), 0); /* the oldest are kept */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -227,6 +337,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_long_line_and_binary, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_size_max_truncates_like_conmon, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rotate_loses_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rotate_keeps_max_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_global_size_max, setup, teardown),
 		cmocka_unit_test(test_unwritable_is_counted),
 		cmocka_unit_test(test_parse_timestamp),
 		cmocka_unit_test(test_parse_record_rejects),

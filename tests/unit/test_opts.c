@@ -166,15 +166,17 @@ static void test_conmon_messages(void **state)
 	expect((const char *[]){BASE, "-l", "k8s-file:", NULL}, "k8s-file requires a filename");
 	expect((const char *[]){BASE, "--log-tag", "t", NULL},
 	       "k8s-file doesn't support --log-tag");
+	expect((const char *[]){BASE, "--log-rotate", "--log-max-files", "0", NULL},
+	       "log-max-files must be at least 1 when log-rotate is enabled");
+	expect((const char *[]){BASE, "--log-max-files", "-1", NULL},
+	       "log-max-files must be non-negative");
 	expect((const char *[]){BASE, "-l", "none", NULL}, NULL);
 	expect((const char *[]){BASE, NULL}, NULL);
 }
 
 static void test_refusals(void **state)
 {
-	const char *flags[] = {
-		"-t",	       "-i", "--sdnotify-socket=/x", "--timeout=3", "--log-size-max=10",
-		"--log-rotate"};
+	const char *flags[] = {"-t", "-i", "--sdnotify-socket=/x", "--timeout=3"};
 	for (size_t i = 0; i < G_N_ELEMENTS(flags); i++)
 		expect((const char *[]){BASE, flags[i], NULL}, "is not implemented by tether yet");
 	expect((const char *[]){BASE, "-l", "journald", NULL}, "not implemented by tether yet");
