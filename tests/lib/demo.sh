@@ -29,7 +29,7 @@ ctl run --bundle "$work/bundle" "$id"
 code=$?
 set -e
 
-say "tetherctl ps --all"
+say "tetherctl ps"
 ctl ps
 say "tetherctl logs --timestamps $id   (read back from tether's k8s-file log)"
 ctl logs --timestamps "$id"

@@ -1,0 +1,254 @@
+/* Spawning the monitor with conmon's command line, as podman does. */
+#define G_LOG_DOMAIN "ctl"
+
+#include "tether/ctl_shim.h"
+#include "tether/ctl_exit.h"
+#include "tether/ctl_runtime.h"
+#include "tether/fdutil.h"
+#include "tether/syncmsg.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <linux/close_range.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <stdint.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+char **ctl_shim_argv(const struct ctl_context *ctx, const char *id, const char *name,
+		     const char *cdir, const char *exit_command, char *const *exit_command_args)
+{
+	g_autofree char *rroot = ctl_runtime_root(ctx);
+	GPtrArray *a = g_ptr_array_new();
+#define ADD(s)	  g_ptr_array_add(a, g_strdup(s))
+#define ADDF(...) g_ptr_array_add(a, g_strdup_printf(__VA_ARGS__))
+	ADD(ctx->shim);
+	ADD("--api-version");
+	ADD("1");
+	ADD("-c");
+	ADD(id);
+	ADD("-u");
+	ADD(id);
+	ADD("-n");
+	ADD(name);
+	ADD("-r");
+	ADD(ctx->runtime);
+	ADD("-b");
+	ADD(cdir);
+	ADD("-p");
+	ADDF("%s/pidfile", cdir);
+	ADD("-P");
+	ADDF("%s/shim.pid", cdir);
+	ADD("--exit-dir");
+	ADDF("%s/exits", cdir);
+	ADD("-l");
+	ADDF("k8s-file:%s/ctr.log", cdir);
+	ADD("--full-attach");
+	ADD("--persist-dir");
+	ADD(cdir);
+	ADD("--log-level");
+	ADD(ctx->log_level);
+	ADD("--runtime-arg");
+	ADDF("--root=%s", rroot);
+	if (exit_command != NULL) {
+		ADD("--exit-command");
+		ADD(exit_command);
+		for (char *const *e = exit_command_args; e && *e; e++) {
+			ADD("--exit-command-arg");
+			ADD(*e);
+		}
+	}
+#undef ADD
+#undef ADDF
+	g_ptr_array_add(a, NULL);
+	return (char **)g_ptr_array_free(a, FALSE);
+}
+
+/* Between fork and exec: async-signal-safe calls only. */
+static void __attribute__((noreturn))
+exec_child(char **argv, char **envp, int devnull, int logfd, int sync_fd, int start_fd)
+{
+	sigset_t all;
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	if (dup2(devnull, STDIN_FILENO) < 0 || dup2(devnull, STDOUT_FILENO) < 0 ||
+	    dup2(logfd, STDERR_FILENO) < 0)
+		_exit(127);
+	/* The only fds the shim inherits: its two ends of the pipes. Whatever
+	 * our own caller leaked to us (bats' fd 3, a terminal's) would be held
+	 * by the shim for the container's whole life. */
+	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		for (int fd = 3; fd < 4096; fd++)
+			(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	if (fcntl(sync_fd, F_SETFD, 0) < 0 || fcntl(start_fd, F_SETFD, 0) < 0)
+		_exit(127);
+	execve(argv[0], argv, envp);
+	_exit(127);
+}
+
+/* Wait for the shim's first process (it exits once it has daemonized).
+ * Returns its wait status or -errno. */
+static int wait_first(pid_t pid, int timeout_ms)
+{
+	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd >= 0) {
+		struct pollfd pfd = {pidfd, POLLIN, 0};
+		int n;
+		while ((n = poll(&pfd, 1, timeout_ms)) < 0 && errno == EINTR)
+			;
+		if (n == 0)
+			return -ETIMEDOUT;
+	}
+	int status = 0;
+	pid_t r;
+	while ((r = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+		;
+	return r < 0 ? -errno : status;
+}
+
+/* One sync message: 0 and *ret_value (+ *ret_message), or -errno
+ * (-EPIPE: the shim closed the pipe without a word). */
+static int read_sync(int fd, int timeout_ms, long long *ret_value, char **ret_message)
+{
+	gint64 deadline = ctl_now_ms() + timeout_ms;
+	char buf[8192];
+	for (;;) {
+		gint64 left = deadline - ctl_now_ms();
+		if (left < 0)
+			return -ETIMEDOUT;
+		struct pollfd pfd = {fd, POLLIN, 0};
+		int n = poll(&pfd, 1, (int)left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -ETIMEDOUT;
+		ssize_t len = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+		if (len < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (len < 0)
+			return -errno;
+		if (len == 0)
+			return -EPIPE;
+		buf[len] = '\0';
+		return syncmsg_parse(buf, (size_t)len, ret_value, ret_message);
+	}
+}
+
+/* The end of the shim's stderr, for a failure it could not report. */
+static char *shim_log_tail(const char *cdir)
+{
+	g_autofree char *path = g_build_filename(cdir, "shim.log", NULL);
+	g_autofree char *text = NULL;
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return NULL;
+	g_strstrip(text);
+	if (*text == '\0')
+		return NULL;
+	char *nl = strrchr(text, '\n');
+	return g_strdup(nl ? nl + 1 : text);
+}
+
+static void shim_failed(GError **error, const char *cdir, const char *what)
+{
+	g_autofree char *tail = shim_log_tail(cdir);
+	g_set_error(error, CTL_ERROR, CTL_ERROR_SHIM, "shim %s%s%s", what, tail ? ": " : "",
+		    tail ? tail : "");
+}
+
+pid_t ctl_shim_create(const struct ctl_context *ctx, const char *id, const char *name,
+		      const char *cdir, const char *exit_command, char *const *exit_command_args,
+		      GError **error)
+{
+	if (ctx->shim == NULL || ctx->runtime == NULL) {
+		g_set_error(error, CTL_ERROR, CTL_ERROR_USAGE, "%s not found (use %s)",
+			    ctx->shim == NULL ? "shim 'tether'" : "OCI runtime",
+			    ctx->shim == NULL ? "--shim PATH" : "--runtime PATH");
+		return -1;
+	}
+	int sync_fds[2], start_fds[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync_fds) < 0) {
+		g_set_error(error, CTL_ERROR, CTL_ERROR_FAILED, "socketpair: %s",
+			    g_strerror(errno));
+		return -1;
+	}
+	_cleanup_close_ int sync_rd = sync_fds[0], sync_wr = sync_fds[1];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, start_fds) < 0) {
+		g_set_error(error, CTL_ERROR, CTL_ERROR_FAILED, "socketpair: %s",
+			    g_strerror(errno));
+		return -1;
+	}
+	_cleanup_close_ int start_wr = start_fds[0], start_rd = start_fds[1];
+	g_autofree char *logpath = g_build_filename(cdir, "shim.log", NULL);
+	_cleanup_close_ int logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	_cleanup_close_ int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (logfd < 0 || devnull < 0) {
+		g_set_error(error, CTL_ERROR, CTL_ERROR_FAILED, "cannot open %s: %s",
+			    logfd < 0 ? logpath : "/dev/null", g_strerror(errno));
+		return -1;
+	}
+
+	g_auto(GStrv) argv = ctl_shim_argv(ctx, id, name, cdir, exit_command, exit_command_args);
+	g_auto(GStrv) envp = g_get_environ();
+	g_autofree char *sync_s = g_strdup_printf("%d", sync_wr);
+	g_autofree char *start_s = g_strdup_printf("%d", start_rd);
+	envp = g_environ_setenv(envp, "_OCI_SYNCPIPE", sync_s, TRUE);
+	envp = g_environ_setenv(envp, "_OCI_STARTPIPE", start_s, TRUE);
+	g_autofree char *cmdline = g_strjoinv(" ", argv);
+	diag_debug("spawning %s", cmdline);
+
+	pid_t pid = fork();
+	if (pid < 0) {
+		g_set_error(error, CTL_ERROR, CTL_ERROR_FAILED, "fork: %s", g_strerror(errno));
+		return -1;
+	}
+	if (pid == 0)
+		exec_child(argv, envp, devnull, logfd, sync_wr, start_rd);
+
+	fdutil_close(&sync_wr);
+	fdutil_close(&start_rd);
+	/* podman writes one NUL once it has moved the shim into its cgroup;
+	 * there is no cgroup to move it to here, so go at once. */
+	if (fdutil_write_all(start_wr, "", 1) < 0)
+		diag_debug("start pipe: %s", g_strerror(errno));
+	fdutil_close(&start_wr);
+
+	int status = wait_first(pid, CTL_SHIM_SYNC_TIMEOUT_S * 1000);
+	if (status == -ETIMEDOUT) {
+		(void)kill(pid, SIGKILL);
+		(void)wait_first(pid, -1);
+		shim_failed(error, cdir, "did not daemonize in time");
+		return -1;
+	}
+	long long value = 0;
+	g_autofree char *message = NULL;
+	int timeout_ms = status == 0 ? CTL_SHIM_SYNC_TIMEOUT_S * 1000 : 0;
+	int r = read_sync(sync_rd, timeout_ms, &value, &message);
+	if (r == 0 && value < 0) {
+		g_autofree char *why = ctl_runtime_error_text(message);
+		g_set_error(error, CTL_ERROR, CTL_ERROR_RUNTIME, "container create failed: %s",
+			    why);
+		return -1;
+	}
+	if (r == 0 && value > 0 && value <= INT32_MAX)
+		return (pid_t)value;
+	if (status > 0) {
+		g_autofree char *what = g_strdup_printf(
+			"failed (%s %d)", WIFSIGNALED(status) ? "signal" : "exit status",
+			WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+		shim_failed(error, cdir, what);
+	} else if (r == -ETIMEDOUT) {
+		shim_failed(error, cdir, "did not report the container's pid in time");
+	} else if (r == -EPIPE) {
+		shim_failed(error, cdir, "exited without reporting the container's pid");
+	} else {
+		shim_failed(error, cdir, "sent a sync message that does not parse");
+	}
+	return -1;
+}

@@ -1,0 +1,22 @@
+/* start: RUNTIME start ID, for a container made by create. */
+#include "tether/ctl.h"
+#include "tether/ctl_runtime.h"
+
+int ctl_start_main(struct ctl_context *ctx, int argc, char **argv, GError **error)
+{
+	bool help;
+	if (!ctl_parse_options("start", "ID", "Start a created container.", NULL, false, &argc,
+			       &argv, &help, error))
+		return -1;
+	if (help)
+		return 0;
+	if (argc != 2) {
+		g_set_error(error, CTL_ERROR, CTL_ERROR_USAGE, "start: expected one container id");
+		return -1;
+	}
+	g_autofree char *cdir = ctl_lookup_container(ctx, argv[1], error);
+	if (cdir == NULL)
+		return -1;
+	const char *args[] = {"start", argv[1], NULL};
+	return ctl_runtime_run(ctx, args, NULL, error) ? 0 : -1;
+}

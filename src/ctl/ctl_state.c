@@ -1,0 +1,230 @@
+/* A container's state.json and its live status. */
+#define G_LOG_DOMAIN "ctl"
+
+#include "tether/ctl_state.h"
+#include "tether/ctl_exit.h"
+#include "tether/ctl_runtime.h"
+#include "tether/fileio.h"
+#include "tether/jsonutil.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define CTL_STATE_MAX (64 * 1024)
+
+void ctl_state_clear(struct ctl_state *st)
+{
+	g_clear_pointer(&st->id, g_free);
+	g_clear_pointer(&st->name, g_free);
+	g_clear_pointer(&st->bundle, g_free);
+	g_clear_pointer(&st->runtime, g_free);
+	g_clear_pointer(&st->shim, g_free);
+	g_clear_pointer(&st->created, g_free);
+	g_clear_pointer(&st->log_path, g_free);
+	st->shim_pid = 0;
+	st->pid = 0;
+}
+
+static void add_str(json_object *obj, const char *key, const char *val)
+{
+	if (val != NULL)
+		json_object_object_add(obj, key, json_object_new_string(val));
+}
+
+char *ctl_state_to_json(const struct ctl_state *st)
+{
+	g_autoptr(json_object) obj = json_object_new_object();
+	add_str(obj, "id", st->id);
+	add_str(obj, "name", st->name);
+	add_str(obj, "bundle", st->bundle);
+	add_str(obj, "runtime", st->runtime);
+	add_str(obj, "shim", st->shim);
+	add_str(obj, "created", st->created);
+	add_str(obj, "log_path", st->log_path);
+	json_object_object_add(obj, "shim_pid", json_object_new_int(st->shim_pid));
+	json_object_object_add(obj, "pid", json_object_new_int(st->pid));
+	return g_strdup_printf(
+		"%s\n", json_object_to_json_string_ext(
+				obj, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+static int get_str(json_object *obj, const char *key, bool required, char **ret)
+{
+	json_object *v = NULL;
+	if (!json_object_object_get_ex(obj, key, &v) || json_object_is_type(v, json_type_null))
+		return required ? -EINVAL : 0;
+	if (!json_object_is_type(v, json_type_string))
+		return -EINVAL;
+	*ret = g_strdup(json_object_get_string(v));
+	return 0;
+}
+
+static int get_pid(json_object *obj, const char *key, pid_t *ret)
+{
+	json_object *v = NULL;
+	if (!json_object_object_get_ex(obj, key, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_int))
+		return -EINVAL;
+	int64_t n = json_object_get_int64(v);
+	if (n < 0 || n > INT32_MAX)
+		return -EINVAL;
+	*ret = (pid_t)n;
+	return 0;
+}
+
+int ctl_state_from_json(const char *text, size_t len, struct ctl_state *ret_st)
+{
+	g_autoptr(json_tokener) tok = json_tokener_new();
+	g_autoptr(json_object) obj = json_tokener_parse_ex(tok, text, (int)len);
+	if (obj == NULL || !json_object_is_type(obj, json_type_object))
+		return -EINVAL;
+	struct ctl_state st = {0};
+	int r = 0;
+	if ((r = get_str(obj, "id", true, &st.id)) < 0 ||
+	    (r = get_str(obj, "name", false, &st.name)) < 0 ||
+	    (r = get_str(obj, "bundle", false, &st.bundle)) < 0 ||
+	    (r = get_str(obj, "runtime", false, &st.runtime)) < 0 ||
+	    (r = get_str(obj, "shim", false, &st.shim)) < 0 ||
+	    (r = get_str(obj, "created", false, &st.created)) < 0 ||
+	    (r = get_str(obj, "log_path", false, &st.log_path)) < 0 ||
+	    (r = get_pid(obj, "shim_pid", &st.shim_pid)) < 0 ||
+	    (r = get_pid(obj, "pid", &st.pid)) < 0) {
+		ctl_state_clear(&st);
+		return r;
+	}
+	*ret_st = st;
+	return 0;
+}
+
+int ctl_state_save(const char *cdir, const struct ctl_state *st)
+{
+	g_autofree char *path = g_build_filename(cdir, "state.json", NULL);
+	g_autofree char *text = ctl_state_to_json(st);
+	return fileio_write_atomic(path, text, strlen(text), 0600);
+}
+
+int ctl_state_load(const char *cdir, struct ctl_state *ret_st)
+{
+	g_autofree char *path = g_build_filename(cdir, "state.json", NULL);
+	g_autofree char *text = NULL;
+	size_t len = 0;
+	int r = fileio_read_small(path, CTL_STATE_MAX, &text, &len);
+	if (r < 0)
+		return r;
+	return ctl_state_from_json(text, len, ret_st);
+}
+
+static pid_t read_pid_file(const char *cdir, const char *name)
+{
+	g_autofree char *path = g_build_filename(cdir, name, NULL);
+	long long v = 0;
+	if (fileio_read_int(path, &v) < 0 || v <= 0 || v > INT32_MAX)
+		return 0;
+	return (pid_t)v;
+}
+
+void ctl_state_load_lenient(const char *cdir, const char *id, struct ctl_state *ret_st)
+{
+	struct ctl_state st = {0};
+	if (ctl_state_load(cdir, &st) < 0) {
+		ctl_state_clear(&st);
+		st.id = g_strdup(id);
+	} else if (strcmp(st.id, id) != 0) {
+		/* The directory's name is what the shim and the runtime know. */
+		g_free(st.id);
+		st.id = g_strdup(id);
+	}
+	if (st.name == NULL)
+		st.name = g_strdup(st.id);
+	if (st.shim_pid == 0)
+		st.shim_pid = read_pid_file(cdir, "shim.pid");
+	if (st.pid == 0)
+		st.pid = read_pid_file(cdir, "pidfile");
+	if (st.created == NULL) {
+		struct stat sb;
+		if (stat(cdir, &sb) == 0) {
+			g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(sb.st_mtime);
+			st.created = t ? g_date_time_format_iso8601(t) : NULL;
+		}
+	}
+	*ret_st = st;
+}
+
+const char *ctl_status_name(enum ctl_status status)
+{
+	static const char *const names[] = {
+		[CTL_STATUS_UNKNOWN] = "unknown",     [CTL_STATUS_CREATED] = "created",
+		[CTL_STATUS_RUNNING] = "running",     [CTL_STATUS_PAUSED] = "paused",
+		[CTL_STATUS_STOPPED] = "stopped",     [CTL_STATUS_EXITED] = "exited",
+		[CTL_STATUS_SHIM_DEAD] = "shim-dead",
+	};
+	return names[status];
+}
+
+enum ctl_status ctl_status_from_runtime(const char *status)
+{
+	if (g_strcmp0(status, "created") == 0 || g_strcmp0(status, "creating") == 0)
+		return CTL_STATUS_CREATED;
+	if (g_strcmp0(status, "running") == 0)
+		return CTL_STATUS_RUNNING;
+	if (g_strcmp0(status, "paused") == 0 || g_strcmp0(status, "pausing") == 0)
+		return CTL_STATUS_PAUSED;
+	if (g_strcmp0(status, "stopped") == 0)
+		return CTL_STATUS_STOPPED;
+	return CTL_STATUS_UNKNOWN;
+}
+
+bool ctl_status_is_live(enum ctl_status status)
+{
+	return status == CTL_STATUS_CREATED || status == CTL_STATUS_RUNNING ||
+	       status == CTL_STATUS_PAUSED;
+}
+
+bool ctl_shim_alive(pid_t pid, const char *shim, const char *id)
+{
+	if (pid <= 0 || (kill(pid, 0) < 0 && errno != EPERM))
+		return false;
+	g_autofree char *path = g_strdup_printf("/proc/%d/cmdline", (int)pid);
+	g_autofree char *cmdline = NULL;
+	gsize len = 0;
+	/* A zombie's cmdline is empty: it is gone for our purposes. */
+	if (!g_file_get_contents(path, &cmdline, &len, NULL) || len == 0)
+		return false;
+	const char *end = cmdline + len;
+	if (shim != NULL && strcmp(cmdline, shim) != 0)
+		return false;
+	if (id == NULL)
+		return true;
+	const char *prev = NULL;
+	for (const char *p = cmdline; p < end; p += strlen(p) + 1) {
+		if (prev != NULL && (strcmp(prev, "-c") == 0 || strcmp(prev, "--cid") == 0) &&
+		    strcmp(p, id) == 0)
+			return true;
+		prev = p;
+	}
+	return false;
+}
+
+enum ctl_status ctl_status_get(const struct ctl_context *ctx, const char *cdir,
+			       const struct ctl_state *st, int *ret_exit_code)
+{
+	if (ctl_exit_read(cdir, st->id, ret_exit_code) == 0)
+		return CTL_STATUS_EXITED;
+
+	g_autoptr(GError) error = NULL;
+	g_autofree char *rstatus = ctl_runtime_state(ctx, st->id, &error);
+	enum ctl_status status = ctl_status_from_runtime(rstatus);
+	if (error != NULL)
+		diag_debug("%s", error->message);
+
+	if (!ctl_shim_alive(st->shim_pid, st->shim, st->id)) {
+		/* It may have written the exit file and left since we looked. */
+		if (ctl_exit_read(cdir, st->id, ret_exit_code) == 0)
+			return CTL_STATUS_EXITED;
+		return CTL_STATUS_SHIM_DEAD;
+	}
+	return status;
+}

@@ -1,0 +1,157 @@
+/* Unit tests: the shim's command line and the create handshake, against a
+ * fake shim (a shell script) that speaks the sync and start pipes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <glib.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tether/ctl.h"
+#include "tether/ctl_fs.h"
+#include "tether/ctl_shim.h"
+
+struct fixture {
+	int fds;
+	char *dir;
+	char *cdir;
+	struct ctl_context ctx;
+};
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+	for (struct dirent *de; (de = readdir(d)) != NULL;)
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* The fake shim: records its argv, waits for the start byte, then does
+ * what $FAKE_SHIM_MODE says. */
+static const char FAKE[] =
+	"#!/bin/sh\n"
+	"dir=$(dirname \"$0\")\n"
+	"printf '%s\\n' \"$@\" >\"$dir/argv\"\n"
+	"echo \"$_OCI_SYNCPIPE $_OCI_STARTPIPE\" >\"$dir/env\"\n"
+	"head -c1 <&$_OCI_STARTPIPE >\"$dir/start\"\n"
+	"case $FAKE_SHIM_MODE in\n"
+	"ok) printf '{\"data\": 4242}\\n' >&$_OCI_SYNCPIPE ;;\n"
+	"fail) printf '{\"data\": -1, \"message\": \"time=\\\\\"x\\\\\" level=error "
+	"msg=\\\\\"runc create failed: no such file\\\\\"\\\\n\"}\\n' >&$_OCI_SYNCPIPE ;;\n"
+	"silent) ;;\n"
+	"crash) echo 'fatal: cannot parse options' >&2; exit 3 ;;\n"
+	"esac\n"
+	"exit 0\n";
+
+static int setup(void **state)
+{
+	struct fixture *f = g_new0(struct fixture, 1);
+	f->fds = count_fds();
+	f->dir = g_dir_make_tmp("test_ctl_shim.XXXXXX", NULL);
+	f->cdir = g_build_filename(f->dir, "containers", "c1", NULL);
+	assert_int_equal(ctl_fs_mkdir_p(f->cdir, 0700), 0);
+	g_autofree char *shim = g_build_filename(f->dir, "fake-shim", NULL);
+	assert_true(g_file_set_contents(shim, FAKE, -1, NULL));
+	assert_int_equal(chmod(shim, 0755), 0);
+	assert_int_equal(ctl_context_init(&f->ctx, f->dir, "/bin/true", shim, "info", NULL), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	ctl_context_clear(&f->ctx);
+	assert_int_equal(ctl_fs_rm_rf(f->dir), 0);
+	assert_int_equal(count_fds(), f->fds);
+	g_free(f->dir);
+	g_free(f->cdir);
+	g_free(f);
+	return 0;
+}
+
+static void test_argv(void **state)
+{
+	struct fixture *f = *state;
+	char *eargs[] = {"a", "b c", NULL};
+	g_auto(GStrv) argv =
+		ctl_shim_argv(&f->ctx, "c1", "web", "/r/containers/c1", "/bin/ex", eargs);
+	g_autofree char *line = g_strjoinv(" ", argv + 1);
+	g_autofree char *want = g_strdup_printf(
+		"--api-version 1 -c c1 -u c1 -n web -r /bin/true -b /r/containers/c1 "
+		"-p /r/containers/c1/pidfile -P /r/containers/c1/shim.pid "
+		"--exit-dir /r/containers/c1/exits -l k8s-file:/r/containers/c1/ctr.log "
+		"--full-attach --persist-dir /r/containers/c1 --log-level info "
+		"--runtime-arg --root=%s/runtime --exit-command /bin/ex "
+		"--exit-command-arg a --exit-command-arg b c",
+		f->dir);
+	assert_string_equal(line, want);
+	assert_string_equal(argv[0], f->ctx.shim);
+}
+
+static char *read_in(struct fixture *f, const char *name)
+{
+	g_autofree char *path = g_build_filename(f->dir, name, NULL);
+	char *text = NULL;
+	assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	return text;
+}
+
+static void test_create_ok(void **state)
+{
+	struct fixture *f = *state;
+	g_setenv("FAKE_SHIM_MODE", "ok", TRUE);
+	g_autoptr(GError) error = NULL;
+	pid_t pid = ctl_shim_create(&f->ctx, "c1", "c1", f->cdir, NULL, NULL, &error);
+	assert_null(error);
+	assert_int_equal(pid, 4242);
+	g_autofree char *argv = read_in(f, "argv");
+	assert_non_null(strstr(argv, "\n-c\nc1\n"));
+	assert_null(strstr(argv, "--exit-command"));
+	g_autofree char *start = read_in(f, "start");
+	assert_memory_equal(start, "\0", 1);
+	g_autofree char *env = read_in(f, "env");
+	int sync_fd = -1, start_fd = -1;
+	assert_int_equal(sscanf(env, "%d %d", &sync_fd, &start_fd), 2);
+	assert_true(sync_fd > 2 && start_fd > 2 && sync_fd != start_fd);
+}
+
+static void expect_error(struct fixture *f, const char *mode, const char *needle)
+{
+	g_setenv("FAKE_SHIM_MODE", mode, TRUE);
+	g_autoptr(GError) error = NULL;
+	assert_int_equal(ctl_shim_create(&f->ctx, "c1", "c1", f->cdir, NULL, NULL, &error), -1);
+	assert_non_null(error);
+	if (strstr(error->message, needle) == NULL)
+		fail_msg("'%s' not in '%s'", needle, error->message);
+}
+
+static void test_create_failures(void **state)
+{
+	struct fixture *f = *state;
+	expect_error(f, "fail", "container create failed: runc create failed: no such file");
+	expect_error(f, "silent", "exited without reporting");
+	expect_error(f, "crash", "exit status 3): fatal: cannot parse options");
+
+	g_clear_pointer(&f->ctx.shim, g_free);
+	f->ctx.shim = g_strdup("/no/such/shim");
+	expect_error(f, "ok", "exit status 127");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_argv, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_ok, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_failures, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
