@@ -64,6 +64,7 @@ struct tether_opts {
 	enum diag_level level;
 	char *k8s_log_path;  /* the k8s-file sink, or NULL */
 	char *json_log_path; /* the json-file sink, or NULL */
+	bool log_passthrough; /* the container gets our own stdio */
 };
 
 /* Parse argv into opts (defaults applied first). Unknown options fail.

@@ -219,6 +219,7 @@ static bool parse_log_paths(struct tether_opts *o, GError **error)
 	if (o->log_paths == NULL)
 		return fail(error, "Log driver not provided. Use --log-path");
 	bool k8s_only = true;
+	unsigned drivers = 0; /* other than none */
 	for (char **p = o->log_paths; *p != NULL; p++) {
 		const char *arg = *p, *colon = strchr(arg, ':');
 		if (*arg == '\0')
@@ -237,11 +238,13 @@ static bool parse_log_paths(struct tether_opts *o, GError **error)
 				return fail(error, "k8s-file requires a filename");
 			g_free(o->k8s_log_path);
 			o->k8s_log_path = g_strdup(path);
+			drivers++;
 			continue;
 		}
 		if (!strcmp(driver, "none") || !strcmp(driver, "off") || !strcmp(driver, "null"))
 			continue;
 		k8s_only = false;
+		drivers++;
 		if (!strcmp(driver, "json-file")) {
 			if (*path == '\0')
 				return fail(error, "json-file requires a filename");
@@ -249,11 +252,20 @@ static bool parse_log_paths(struct tether_opts *o, GError **error)
 			o->json_log_path = g_strdup(path);
 			continue;
 		}
-		if (!strcmp(driver, "journald") || !strcmp(driver, "passthrough"))
+		if (!strcmp(driver, "passthrough")) {
+			o->log_passthrough = true;
+			continue;
+		}
+		if (!strcmp(driver, "journald"))
 			return fail(error, "Log driver %s is not implemented by tether yet",
 				    driver);
 		return fail(error, "No such log driver %s", driver);
 	}
+	if (o->log_passthrough && drivers > 1)
+		return fail(error, "passthrough cannot be combined with other log drivers");
+	if (o->log_passthrough && (o->terminal || o->stdin_open))
+		return fail(error, "passthrough gives the container this process's own stdio: "
+				   "it cannot be used with --terminal or --stdin");
 	if (o->k8s_log_path != NULL && k8s_only && o->log_tag != NULL)
 		return fail(error, "k8s-file doesn't support --log-tag");
 	if (o->k8s_log_path != NULL && k8s_only && o->log_labels != NULL)

@@ -372,6 +372,42 @@ static bool fail_with(struct shim *s, GError *error)
 	return false;
 }
 
+static void detach_stdio(void)
+{
+	(void)fdutil_stdio_devnull(false);
+	diag_set_stderr(false);
+}
+
+static bool spawn_runtime(struct shim *s)
+{
+	int child_stdio[3] = {0, 1, 2};
+	int child[2] = {-1, -1};
+	_cleanup_close_ int devnull = -1;
+	if (!s->opts->log_passthrough) {
+		int r = stdio_make_pipes(s->out_fd, child);
+		if (r < 0) {
+			shim_fail(s, g_strdup_printf("Failed to create stdio pipes: %s",
+						     g_strerror(-r)));
+			return false;
+		}
+		s->buf = g_malloc(SHIM_READ_BUF);
+		devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		child_stdio[0] = devnull;
+		child_stdio[1] = child[0];
+		child_stdio[2] = child[1];
+	}
+	g_auto(GStrv) argv = runtime_argv(s->opts, NULL);
+	int r = child_stdio[0] < 0 ? -EBADF : runtime_spawn(s, argv, child_stdio, &s->runtime_pid);
+	fdutil_close(&child[0]);
+	fdutil_close(&child[1]);
+	if (r < 0) {
+		shim_fail(s, g_strdup_printf("Failed to run the runtime %s: %s", s->opts->runtime,
+					     g_strerror(-r)));
+		return false;
+	}
+	return true;
+}
+
 /* Everything up to the runtime's create; false with s->failure set. */
 static bool start(struct shim *s)
 {
@@ -401,19 +437,18 @@ static bool start(struct shim *s)
 		(void)fileio_write_atomic(o->conmon_pidfile, buf, (size_t)len, 0644);
 	}
 
-	if (!o->foreground) {
-		(void)setsid();
-		(void)fdutil_stdio_devnull(false);
-		diag_set_stderr(false);
-	}
+	(void)setsid();
+	/* passthrough: the runtime inherits our stdio; we let go of it after. */
+	if (!o->foreground && !o->log_passthrough)
+		detach_stdio();
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		diag_warn("Failed to become a subreaper: %s", g_strerror(errno));
 	s->loop = g_main_loop_new(NULL, FALSE);
-	s->buf = g_malloc(SHIM_READ_BUF);
 	if (!setup_signals(s))
 		return false;
 
-	if (o->bundle != NULL) {
+	/* No socket and no FIFOs with passthrough: there is nothing to relay. */
+	if (o->bundle != NULL && !o->log_passthrough) {
 		s->attach =
 			attach_new(o->bundle, o->socket_dir_path, o->cuuid, o->full_attach, &error);
 		if (s->attach == NULL)
@@ -422,24 +457,10 @@ static bool start(struct shim *s)
 		if (s->ctl == NULL)
 			return fail_with(s, error);
 	}
-
-	int child[2];
-	int r = stdio_make_pipes(s->out_fd, child);
-	if (r < 0) {
-		shim_fail(s, g_strdup_printf("Failed to create stdio pipes: %s", g_strerror(-r)));
+	if (!spawn_runtime(s))
 		return false;
-	}
-	_cleanup_close_ int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	int child_stdio[3] = {devnull, child[0], child[1]};
-	g_auto(GStrv) argv = runtime_argv(o, NULL);
-	r = devnull < 0 ? -errno : runtime_spawn(s, argv, child_stdio, &s->runtime_pid);
-	close(child[0]);
-	close(child[1]);
-	if (r < 0) {
-		shim_fail(s, g_strdup_printf("Failed to run the runtime %s: %s", o->runtime,
-					     g_strerror(-r)));
-		return false;
-	}
+	if (!o->foreground && o->log_passthrough)
+		detach_stdio();
 	return true;
 }
 

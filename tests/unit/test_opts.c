@@ -180,7 +180,14 @@ static void test_refusals(void **state)
 	for (size_t i = 0; i < G_N_ELEMENTS(flags); i++)
 		expect((const char *[]){BASE, flags[i], NULL}, "is not implemented by tether yet");
 	expect((const char *[]){BASE, "-l", "journald", NULL}, "not implemented by tether yet");
-	expect((const char *[]){BASE, "-l", "passthrough:", NULL}, "not implemented by tether yet");
+	expect((const char *[]){BASE, "-l", "passthrough:", NULL},
+	       "passthrough cannot be combined with other log drivers");
+	expect((const char *[]){"tether", "-c", "id", "-u", "u", "-r", "/bin/true", "-l",
+				"passthrough", NULL},
+	       NULL);
+	expect((const char *[]){"tether", "-c", "id", "-u", "u", "-r", "/bin/true", "-l",
+				"passthrough", "-t", NULL},
+	       "cannot be used with --terminal");
 }
 
 static void test_names_cannot_escape(void **state)
