@@ -90,8 +90,9 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@$(TEST_ENV) tests/lib/demo.sh
 
-bench:
-	@echo "bench: no benchmark yet (see the logging and benchmark issues)" >&2; exit 1
+# tether and conmon side by side; BENCH_ARGS=--quick for a run under a minute.
+bench: all
+	@$(TEST_ENV) bench/run.sh $(BENCH_ARGS)
 
 fuzz:
 	@echo "fuzz: no fuzz targets yet (see issue: hardening)" >&2; exit 1
