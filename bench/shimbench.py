@@ -746,7 +746,7 @@ def report(bench, opts, started, elapsed):
     w("# bench invocation")
     w(" ".join(shlex.quote(a) for a in opts.invocation))
     w("# each monitor (tether = %s, conmon = %s), as podman 4 starts conmon:" % (
-        o.tether, o.conmon))
+        shown_path(o.tether), o.conmon))
     w("_OCI_SYNCPIPE=3 _OCI_STARTPIPE=4 MONITOR --api-version 1 -c ID -u ID -r %s -b BUNDLE "
       "-p RUN/pidfile -P RUN/monitor.pid --exit-dir RUN/exits -l k8s-file:RUN/ctr.log "
       "--full-attach --socket-dir-path RUN/sock --runtime-arg --root=TMP/runc" % o.runc)
