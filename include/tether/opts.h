@@ -65,6 +65,7 @@ struct tether_opts {
 	char *k8s_log_path;  /* the k8s-file sink, or NULL */
 	char *json_log_path; /* the json-file sink, or NULL */
 	bool log_passthrough; /* the container gets our own stdio */
+	bool log_journald;    /* entries to the journal */
 };
 
 /* Parse argv into opts (defaults applied first). Unknown options fail.

@@ -1,6 +1,7 @@
 #define G_LOG_DOMAIN "opts"
 
 #include "tether/opts.h"
+#include "tether/log_journald.h"
 #include "tether/version.h"
 
 #include <errno.h>
@@ -256,9 +257,13 @@ static bool parse_log_paths(struct tether_opts *o, GError **error)
 			o->log_passthrough = true;
 			continue;
 		}
-		if (!strcmp(driver, "journald"))
-			return fail(error, "Log driver %s is not implemented by tether yet",
-				    driver);
+		if (!strcmp(driver, "journald")) {
+			/* CONTAINER_ID is the first 12 characters of the id. */
+			if (strlen(o->cid) <= 12)
+				return fail(error, "Container ID must be longer than 12 characters");
+			o->log_journald = true;
+			continue;
+		}
 		return fail(error, "No such log driver %s", driver);
 	}
 	if (o->log_passthrough && drivers > 1)
@@ -266,6 +271,8 @@ static bool parse_log_paths(struct tether_opts *o, GError **error)
 	if (o->log_passthrough && (o->terminal || o->stdin_open))
 		return fail(error, "passthrough gives the container this process's own stdio: "
 				   "it cannot be used with --terminal or --stdin");
+	if (o->log_journald && !log_journald_check_labels(o->log_labels, error))
+		return false;
 	if (o->k8s_log_path != NULL && k8s_only && o->log_tag != NULL)
 		return fail(error, "k8s-file doesn't support --log-tag");
 	if (o->k8s_log_path != NULL && k8s_only && o->log_labels != NULL)

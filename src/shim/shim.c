@@ -7,6 +7,7 @@
 #include "tether/fdutil.h"
 #include "tether/fileio.h"
 #include "tether/log_file.h"
+#include "tether/log_journald.h"
 #include "tether/syncmsg.h"
 
 #include <dirent.h>
@@ -361,6 +362,19 @@ static bool open_logs(struct shim *s, GError **error)
 		if (f == NULL)
 			return false;
 		log_add_sink(s->log, &log_file_ops, f);
+	}
+	if (s->opts->log_journald) {
+		const struct log_journald_config cfg = {
+			.cid = s->opts->cid,
+			.name = s->opts->name,
+			.tag = s->opts->log_tag,
+			.labels = s->opts->log_labels,
+			.no_partial = s->opts->no_container_partial_message,
+		};
+		struct log_journald *j = log_journald_new(&cfg, error);
+		if (j == NULL)
+			return false;
+		log_add_sink(s->log, &log_journald_ops, j);
 	}
 	return true;
 }

@@ -179,7 +179,12 @@ static void test_refusals(void **state)
 	const char *flags[] = {"-t", "-i", "--sdnotify-socket=/x", "--timeout=3"};
 	for (size_t i = 0; i < G_N_ELEMENTS(flags); i++)
 		expect((const char *[]){BASE, flags[i], NULL}, "is not implemented by tether yet");
-	expect((const char *[]){BASE, "-l", "journald", NULL}, "not implemented by tether yet");
+	expect((const char *[]){BASE, "-l", "journald", NULL}, NULL);
+	expect((const char *[]){"tether", "-c", "short", "-u", "u", "-r", "/bin/true", "-l",
+				"journald:", NULL},
+	       "Container ID must be longer than 12 characters");
+	expect((const char *[]){BASE, "-l", "journald", "--log-label", "bad-name=x", NULL},
+	       "label");
 	expect((const char *[]){BASE, "-l", "passthrough:", NULL},
 	       "passthrough cannot be combined with other log drivers");
 	expect((const char *[]){"tether", "-c", "id", "-u", "u", "-r", "/bin/true", "-l",
