@@ -62,8 +62,8 @@ struct tether_opts {
 
 	/* derived by opts_validate() */
 	enum diag_level level;
-	char *k8s_log_path;  /* the k8s-file sink, or NULL */
-	char *json_log_path; /* the json-file sink, or NULL */
+	char *k8s_log_path;   /* the k8s-file sink, or NULL */
+	char *json_log_path;  /* the json-file sink, or NULL */
 	bool log_passthrough; /* the container gets our own stdio */
 	bool log_journald;    /* entries to the journal */
 };

@@ -87,8 +87,8 @@ static void flush(struct log_file *log)
 
 static int open_fresh(struct log_file *log, const char *path)
 {
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY |
-				    O_NOFOLLOW,
+	int fd = open(path,
+		      O_WRONLY | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW,
 		      0600);
 	return fd < 0 ? -errno : fd;
 }
@@ -121,7 +121,7 @@ static void roll_over(struct log_file *log)
 {
 	flush(log);
 	int r = log->limits.rotate && log->limits.max_files > 0 ? rotate(log)
-								 : log_file_reopen(log);
+								: log_file_reopen(log);
 	if (r < 0) {
 		/* Keep writing to the old file rather than lose output. */
 		diag_warn("Failed to rotate log file '%s': %s", log->path, g_strerror(-r));

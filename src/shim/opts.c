@@ -260,7 +260,8 @@ static bool parse_log_paths(struct tether_opts *o, GError **error)
 		if (!strcmp(driver, "journald")) {
 			/* CONTAINER_ID is the first 12 characters of the id. */
 			if (strlen(o->cid) <= 12)
-				return fail(error, "Container ID must be longer than 12 characters");
+				return fail(error,
+					    "Container ID must be longer than 12 characters");
 			o->log_journald = true;
 			continue;
 		}

@@ -201,8 +201,8 @@ static void test_json_file(void **state)
 
 	g_auto(GStrv) lines = read_lines(f->path);
 	assert_int_equal(g_strv_length(lines), 3);
-	const char *want_log[] = {"a \"quoted\" <tag>\tline\n", "\xc3\xa9t\xc3\xa9 \xef\xbf\xbd end",
-				  "err\n"};
+	const char *want_log[] = {"a \"quoted\" <tag>\tline\n",
+				  "\xc3\xa9t\xc3\xa9 \xef\xbf\xbd end", "err\n"};
 	const char *want_stream[] = {"stdout", "stdout", "stderr"};
 	for (int i = 0; i < 3; i++) {
 		g_autoptr(json_object) obj = json_tokener_parse(lines[i]);
@@ -217,7 +217,8 @@ static void test_json_file(void **state)
 	}
 	/* Docker's key order, and <, >, & escaped as Go does. */
 	assert_true(g_str_has_prefix(lines[0], "{\"log\":\"a \\\"quoted\\\" \\u003ctag\\u003e"));
-	assert_true(g_str_has_suffix(lines[2], "\"stream\":\"stderr\",\"time\":\"2023-11-14T22:13:20.000000123Z\"}"));
+	assert_true(g_str_has_suffix(
+		lines[2], "\"stream\":\"stderr\",\"time\":\"2023-11-14T22:13:20.000000123Z\"}"));
 }
 
 /* Write numbered lines in chunks of several lines, as reads deliver them. */
@@ -337,7 +338,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_long_line_and_binary, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_size_max_truncates_like_conmon, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_size_max_truncates_like_conmon, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_rotate_loses_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rotate_keeps_max_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_global_size_max, setup, teardown),
