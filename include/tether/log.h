@@ -21,6 +21,8 @@ struct log_sink_ops {
 	/* At exit: flush what is buffered (and fsync if asked). */
 	int (*finish)(void *sink, bool sync);
 	uint64_t (*lost_bytes)(const void *sink);
+	/* Give back memory kept for the next output (idle). NULL: nothing. */
+	void (*trim)(void *sink);
 	void (*free)(void *sink);
 };
 
@@ -37,5 +39,6 @@ void log_write(struct log *l, enum k8slog_stream stream, const char *data, size_
 int log_reopen(struct log *l);
 int log_finish(struct log *l, bool sync);
 uint64_t log_lost_bytes(const struct log *l);
+void log_trim(struct log *l);
 
 #endif

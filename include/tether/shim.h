@@ -10,9 +10,14 @@
 
 #include "tether/opts.h"
 
-/* One read from the container's stdout/stderr. conmon uses 8192; a pipe
- * holds 64 KiB, and reading it in one go halves the syscalls per MiB. */
-#define SHIM_READ_BUF (64 * 1024)
+/* One read from the container's stdout/stderr. conmon reads 8 KiB at a time;
+ * tether makes the pipes 1 MiB deep and reads up to 256 KiB, so a busy
+ * container costs a fraction of the wake-ups and syscalls per MiB. */
+#define SHIM_READ_BUF  (256 * 1024)
+#define SHIM_PIPE_SIZE (1024 * 1024)
+/* Buffers are taken on the first output and given back after this long
+ * without any, so an idle shim holds none. */
+#define SHIM_IDLE_TRIM_S 5
 
 /* The life cycle, as a state table (see docs/tether.8.md):
  * CREATING (runtime running) -> RUNNING (container pid known) -> EXITED
@@ -55,7 +60,9 @@ struct shim {
 	/* Read ends of the container's stdout and stderr. */
 	int out_fd[2];
 	guint out_src[2];
-	char *buf; /* SHIM_READ_BUF bytes */
+	char *buf;	    /* SHIM_READ_BUF bytes while output flows, else NULL */
+	gint64 last_output; /* monotonic, µs */
+	guint trim_src;
 
 	struct log *log; /* every -l sink */
 	struct attach *attach;

@@ -84,3 +84,12 @@ uint64_t log_lost_bytes(const struct log *l)
 	}
 	return total;
 }
+
+void log_trim(struct log *l)
+{
+	for (guint i = 0; i < l->sinks->len; i++) {
+		struct sink *s = &g_array_index(l->sinks, struct sink, i);
+		if (s->ops->trim)
+			s->ops->trim(s->data);
+	}
+}

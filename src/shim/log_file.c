@@ -11,8 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Enough for a whole read chunk of long lines; short lines flush early. */
-#define LOG_FILE_BUF (64 * 1024)
+/* One write per read chunk: a 256 KiB chunk of short lines grows by the
+ * record headers (about 45 bytes a line). */
+#define LOG_FILE_BUF (512 * 1024)
 /* "TIMESTAMP stdout F " */
 #define LOG_FILE_HDR_MAX (K8SLOG_TS_LEN + 16)
 /* The longest piece one JSON record takes: escaping may grow a byte to six. */
@@ -395,6 +396,13 @@ static uint64_t ops_lost_bytes(const void *sink)
 	return log_file_lost_bytes(sink);
 }
 
+static void ops_trim(void *sink)
+{
+	struct log_file *log = sink;
+	flush(log);
+	g_clear_pointer(&log->buf, g_free);
+}
+
 static void ops_free(void *sink)
 {
 	log_file_free(sink);
@@ -406,5 +414,6 @@ const struct log_sink_ops log_file_ops = {
 	.reopen = ops_reopen,
 	.finish = ops_finish,
 	.lost_bytes = ops_lost_bytes,
+	.trim = ops_trim,
 	.free = ops_free,
 };

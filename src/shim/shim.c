@@ -108,6 +108,8 @@ void shim_free(struct shim *s)
 	g_clear_pointer(&s->log, log_free);
 	if (s->signal_src != 0)
 		g_source_remove(s->signal_src);
+	if (s->trim_src != 0)
+		g_source_remove(s->trim_src);
 	fdutil_close(&s->signal_fd);
 	fdutil_close(&s->sync_fd);
 	fdutil_close(&s->start_fd);
@@ -404,7 +406,6 @@ static bool spawn_runtime(struct shim *s)
 						     g_strerror(-r)));
 			return false;
 		}
-		s->buf = g_malloc(SHIM_READ_BUF);
 		devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		child_stdio[0] = devnull;
 		child_stdio[1] = child[0];

@@ -26,6 +26,10 @@ int stdio_make_pipes(int ret_parent[2], int ret_child[2])
 	/* A slow sink never makes us block on the container. */
 	(void)fdutil_set_nonblock(out[0], true);
 	(void)fdutil_set_nonblock(err[0], true);
+	/* Deeper pipes: fewer wake-ups for us and fewer stalls for the
+	 * container. Pages are only used while data waits; best effort. */
+	(void)fcntl(out[0], F_SETPIPE_SZ, SHIM_PIPE_SIZE);
+	(void)fcntl(err[0], F_SETPIPE_SZ, SHIM_PIPE_SIZE);
 	ret_parent[0] = out[0];
 	ret_parent[1] = err[0];
 	ret_child[0] = out[1];
@@ -53,9 +57,26 @@ static void stream_close(struct shim *shim, int idx)
 	fdutil_close(&shim->out_fd[idx]);
 }
 
+static gboolean on_trim(gpointer data)
+{
+	struct shim *shim = data;
+	if (g_get_monotonic_time() - shim->last_output < SHIM_IDLE_TRIM_S * G_USEC_PER_SEC)
+		return G_SOURCE_CONTINUE;
+	g_clear_pointer(&shim->buf, g_free);
+	log_trim(shim->log);
+	shim->trim_src = 0;
+	return G_SOURCE_REMOVE;
+}
+
 /* One read; returns false at EOF or on an error (the stream is closed). */
 static bool stream_read(struct shim *shim, int idx, bool *ret_again)
 {
+	if (shim->buf == NULL) {
+		shim->buf = g_malloc(SHIM_READ_BUF);
+		if (shim->trim_src == 0 && shim->loop != NULL)
+			shim->trim_src = g_timeout_add_seconds(SHIM_IDLE_TRIM_S, on_trim, shim);
+	}
+	shim->last_output = g_get_monotonic_time();
 	ssize_t n = read(shim->out_fd[idx], shim->buf, SHIM_READ_BUF);
 	*ret_again = false;
 	if (n > 0) {

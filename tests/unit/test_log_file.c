@@ -85,7 +85,7 @@ static void test_records(void **state)
 static void test_long_line_and_binary(void **state)
 {
 	struct fixture *f = *state;
-	size_t len = 200 * 1024;
+	size_t len = 1300 * 1024; /* more than the sink's buffer */
 	g_autofree char *big = g_malloc(len);
 	for (size_t i = 0; i < len; i++)
 		big[i] = (char)(i % 251 == 10 ? 'x' : i % 251); /* binary, no '\n' */
@@ -186,6 +186,20 @@ static void test_parse_record_rejects(void **state)
 		" stdout F x"};
 	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++)
 		assert_int_equal(k8slog_parse_record(bad[i], strlen(bad[i]), &rec), -EINVAL);
+}
+
+static void test_trim_then_write(void **state)
+{
+	struct fixture *f = *state;
+	struct log_file *log = log_file_new(f->path, LOG_FILE_K8S, NULL, NULL);
+	struct timespec ts = {0, 0};
+	log_file_write(log, K8SLOG_STDOUT, "one\n", 4, &ts);
+	log_file_ops.trim(log); /* idle: the buffer is given back */
+	log_file_write(log, K8SLOG_STDOUT, "two\n", 4, &ts);
+	log_file_free(log);
+	g_auto(GStrv) lines = read_lines(f->path);
+	assert_int_equal(g_strv_length(lines), 2);
+	check_record(lines[1], K8SLOG_STDOUT, false, "two");
 }
 
 static void test_json_file(void **state)
@@ -338,6 +352,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_long_line_and_binary, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trim_then_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_size_max_truncates_like_conmon, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_rotate_loses_nothing, setup, teardown),
