@@ -27,6 +27,9 @@
 /* The cid is cut to this for CONTAINER_ID (and SYSLOG_IDENTIFIER). */
 #define LOG_JOURNALD_SHORT_ID 12
 
+/* A journal whose queue stays full this long is taken as failing. */
+#define LOG_JOURNALD_BLOCK_MS 1000
+
 struct log_journald_config {
 	const char *cid;	 /* longer than LOG_JOURNALD_SHORT_ID */
 	const char *name;	 /* -n; NULL: no CONTAINER_NAME */
@@ -34,6 +37,7 @@ struct log_journald_config {
 	char **labels;		 /* --log-label NAME=VALUE; may be NULL */
 	bool no_partial;	 /* --no-container-partial-message */
 	const char *socket_path; /* NULL: LOG_JOURNALD_SOCKET */
+	int block_ms;		 /* longest wait for a full journal; 0: default */
 };
 
 typedef struct log_journald log_journald;

@@ -5,6 +5,7 @@
 #include "tether/fdutil.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -33,6 +34,8 @@ struct log_journald {
 	size_t pending_len[2];
 	uint64_t lost;
 	int warned_errno; /* each cause is reported once, not per entry */
+	int block_ms;
+	bool connected;
 	bool failing;
 	bool absent; /* no journal during this write(): skip the rest of it */
 };
@@ -125,6 +128,7 @@ struct log_journald *log_journald_new(const struct log_journald_config *cfg, GEr
 	j->addr = addr;
 	j->addr_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + path_len + 1);
 	j->no_partial = cfg->no_partial;
+	j->block_ms = cfg->block_ms > 0 ? cfg->block_ms : LOG_JOURNALD_BLOCK_MS;
 
 	j->id_full = g_string_new(NULL);
 	field_str(j->id_full, "CONTAINER_ID_FULL", cfg->cid);
@@ -204,14 +208,39 @@ static void add_control_fd(struct msghdr *mh, void *buf, size_t cap, int fd)
 	mh->msg_controllen = c->cmsg_len;
 }
 
+/* Connected, so that poll() tells when the journal's queue has room: Linux
+ * only reports POLLOUT against the receiver for a connected datagram socket.
+ * A journal restarted since is a new socket: connect again. */
 static int send_msg(struct log_journald *j, struct msghdr *mh)
 {
-	mh->msg_name = &j->addr;
-	mh->msg_namelen = j->addr_len;
-	while (sendmsg(j->fd, mh, MSG_NOSIGNAL) < 0)
-		if (errno != EINTR)
+	if (!j->connected) {
+		if (connect(j->fd, (struct sockaddr *)&j->addr, j->addr_len) < 0)
 			return -errno;
+		j->connected = true;
+	}
+	while (sendmsg(j->fd, mh, MSG_NOSIGNAL) < 0) {
+		if (errno == EINTR)
+			continue;
+		int r = -errno;
+		if (r == -ECONNREFUSED || r == -ENOTCONN || r == -ECONNRESET)
+			j->connected = false;
+		return r;
+	}
 	return 0;
+}
+
+/* The journal's queue is full: wait for room, as conmon's blocking socket
+ * does, so that a burst slows the container (its pipe fills) instead of
+ * losing lines. But never for long: a journal that takes nothing for
+ * block_ms is failing, and from then on entries are dropped, counted,
+ * until one gets through again. */
+static bool wait_for_room(struct log_journald *j)
+{
+	struct pollfd pfd = {.fd = j->fd, .events = POLLOUT};
+	int n;
+	while ((n = poll(&pfd, 1, j->block_ms)) < 0 && errno == EINTR)
+		;
+	return n > 0 && (pfd.revents & POLLOUT);
 }
 
 /* Too large for a datagram: the same bytes in a sealed memfd, passed alone
@@ -259,6 +288,8 @@ static void emit(struct log_journald *j, enum k8slog_stream stream, bool partial
 	struct log_journald_record rec;
 	log_journald_record_build(j, stream, partial, head, head_len, tail, tail_len, &rec);
 	int r = send_record(j, &rec);
+	while (r == -EAGAIN && !j->failing && wait_for_room(j))
+		r = send_record(j, &rec);
 	if (r < 0) {
 		j->lost += msg_len;
 		/* A queue that is full now and then must not flood our own log. */
@@ -269,7 +300,8 @@ static void emit(struct log_journald *j, enum k8slog_stream stream, bool partial
 		j->warned_errno = -r;
 		j->failing = true;
 		/* No journal now will not be one a microsecond later; a full
-		 * queue (EAGAIN) drains as we go, so keep trying that. */
+		 * queue (EAGAIN) drains as we go, so keep trying that, without
+		 * waiting until an entry gets through. */
 		j->absent = r == -ENOENT || r == -ECONNREFUSED;
 	} else if (j->failing) {
 		diag_info("The journal takes container output again; %" G_GUINT64_FORMAT

@@ -5,6 +5,7 @@
 #include "tether/log_journald.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -531,9 +532,11 @@ static void test_full_queue(void **state)
 		f->rx = bind_journal(f->path);
 		int warnings;
 		guint handler = count_warnings(&warnings);
-		struct log_journald *j = sink_new(f, NULL);
-		/* More lines than the receive queue holds (net.unix.max_dgram_qlen):
-		 * the sink must not block; what does not fit is counted. */
+		struct log_journald *j =
+			sink_new(f, &(struct log_journald_config){.cid = CID, .block_ms = 50});
+		/* More lines than the receive queue holds (net.unix.max_dgram_qlen)
+		 * and a journal that takes none: the sink waits block_ms once, then
+		 * stops waiting; what does not fit is counted. */
 		GString *chunk = g_string_new(NULL);
 		const int lines = 2000;
 		for (int i = 0; i < lines; i++)
@@ -559,6 +562,61 @@ static void test_full_queue(void **state)
 		close(f->rx);
 		f->rx = -1;
 	});
+}
+
+/* A journal that reads slowly, in another thread. */
+struct slow_reader {
+	int rx;
+	int want;
+	int got;
+	bool in_order;
+};
+
+static gpointer slow_read(gpointer data)
+{
+	struct slow_reader *r = data;
+	char buf[4096];
+	r->in_order = true;
+	while (r->got < r->want) {
+		struct pollfd pfd = {.fd = r->rx, .events = POLLIN};
+		if (poll(&pfd, 1, 5000) <= 0)
+			break;
+		ssize_t n = recv(r->rx, buf, sizeof(buf) - 1, 0);
+		if (n <= 0)
+			break;
+		buf[n] = '\0';
+		/* MESSAGE holds a newline: it travels in the binary form. */
+		g_autofree char *want = g_strdup_printf("line %04d\n", r->got);
+		if (memmem(buf, (size_t)n, want, strlen(want)) == NULL)
+			r->in_order = false;
+		r->got++;
+		if (r->got % 100 == 0)
+			g_usleep(1000);
+	}
+	return NULL;
+}
+
+/* A burst bigger than the journal's queue: the sink waits for room, as
+ * conmon's blocking socket does, and loses nothing. */
+static void test_backpressure_loses_nothing(void **state)
+{
+	struct fixture *f = *state;
+	f->rx = bind_journal(f->path);
+	struct slow_reader r = {.rx = f->rx, .want = 3000};
+	GThread *t = g_thread_new("journal", slow_read, &r);
+	struct log_journald *j = sink_new(f, NULL);
+	GString *chunk = g_string_new(NULL);
+	for (int i = 0; i < r.want; i++)
+		g_string_append_printf(chunk, "line %04d\n", i);
+	sink_write(j, K8SLOG_STDOUT, chunk->str, chunk->len);
+	g_thread_join(t);
+	assert_int_equal(log_journald_lost_bytes(j), 0);
+	assert_int_equal(r.got, r.want);
+	assert_true(r.in_order);
+	g_string_free(chunk, TRUE);
+	log_journald_free(j);
+	close(f->rx);
+	f->rx = -1;
 }
 
 /* An entry larger than the socket's send buffer goes in a sealed memfd. */
@@ -676,6 +734,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_newline_in_fixed_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_journal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_queue, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_backpressure_loses_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_memfd, setup, teardown),
 		cmocka_unit_test(test_refused),
 	};
