@@ -114,10 +114,17 @@ void stdio_watch(struct shim *shim)
 
 void stdio_drain(struct shim *shim)
 {
-	for (int i = 0; i < 2; i++) {
-		bool again = false;
-		while (shim->out_fd[i] >= 0 && stream_read(shim, i, &again))
-			;
+	/* Take turns, one read each, so that what the container wrote late on
+	 * one stream does not all land before what it wrote earlier on the
+	 * other: the pipes carry no timestamps, read order is all there is. */
+	bool more = true;
+	while (more) {
+		more = false;
+		for (int i = 0; i < 2; i++) {
+			bool again = false;
+			if (shim->out_fd[i] >= 0 && stream_read(shim, i, &again))
+				more = true;
+		}
 	}
 }
 
