@@ -25,6 +25,8 @@ void diag_setup(const char *ident, enum diag_level level);
 void diag_set_level(enum diag_level level);
 void diag_set_syslog(bool on, const char *id);
 void diag_set_stderr(bool on);
+/* Also append every line to fd (owned by the caller; -1: none). */
+void diag_set_file(int fd);
 
 /* Errors use G_LOG_LEVEL_CRITICAL: g_error() would abort. */
 #define diag_error(...) g_log(G_LOG_DOMAIN, G_LOG_LEVEL_CRITICAL, __VA_ARGS__)

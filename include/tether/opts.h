@@ -59,6 +59,7 @@ struct tether_opts {
 	char **log_allowlist_dirs;
 	/* tether's own */
 	gboolean foreground;
+	char *diagnostics_file;
 
 	/* derived by opts_validate() */
 	enum diag_level level;

@@ -13,8 +13,9 @@ static struct {
 	const char *ident;
 	bool to_stderr;
 	bool to_syslog;
+	int file_fd;
 	char syslog_id[24];
-} diag = {DIAG_WARNING, "tether", true, false, ""};
+} diag = {DIAG_WARNING, "tether", true, false, -1, ""};
 
 int diag_parse_level(const char *name, enum diag_level *ret_level)
 {
@@ -64,12 +65,20 @@ static GLogWriterOutput writer(GLogLevelFlags flags, const GLogField *fields, gs
 		return G_LOG_WRITER_UNHANDLED;
 
 	static const char kinds[] = "ewidt";
-	if (diag.to_stderr) {
+	if (diag.to_stderr || diag.file_fd >= 0) {
 		/* One write per line so concurrent writers do not interleave. */
 		g_autofree char *line =
 			g_strdup_printf("[%s:%c]: %s%s%s\n", diag.ident, kinds[lvl],
 					domain ? domain : "", domain ? ": " : "", message);
-		(void)!write(STDERR_FILENO, line, strlen(line));
+		if (diag.to_stderr)
+			(void)!write(STDERR_FILENO, line, strlen(line));
+		if (diag.file_fd >= 0) {
+			/* A file outlives the moment: say when. */
+			g_autoptr(GDateTime) now = g_date_time_new_now_local();
+			g_autofree char *ts = g_date_time_format(now, "%FT%T.%f%:z ");
+			g_autofree char *stamped = g_strconcat(ts, line, NULL);
+			(void)!write(diag.file_fd, stamped, strlen(stamped));
+		}
 	}
 	if (diag.to_syslog)
 		syslog(lvl == DIAG_ERROR ? LOG_ERR : LOG_INFO, "%s %s %c: %s", diag.ident,
@@ -100,4 +109,9 @@ void diag_set_syslog(bool on, const char *id)
 void diag_set_stderr(bool on)
 {
 	diag.to_stderr = on;
+}
+
+void diag_set_file(int fd)
+{
+	diag.file_fd = fd;
 }

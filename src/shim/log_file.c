@@ -11,6 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* A log that keeps failing is reported again after this long. */
+#define LOG_FILE_WARN_EVERY_US (60 * G_USEC_PER_SEC)
+
 /* One write per read chunk: a 256 KiB chunk of short lines grows by the
  * record headers (about 45 bytes a line). */
 #define LOG_FILE_BUF (512 * 1024)
@@ -29,7 +32,9 @@ struct log_file {
 	uint64_t written; /* bytes in the current file */
 	uint64_t total;	  /* bytes written over all files (--log-global-size-max) */
 	uint64_t lost;
-	int last_errno; /* reported once until writing works again */
+	int last_errno;	     /* 0 while writing works */
+	int warned_errno;    /* the cause last reported */
+	gint64 last_warning; /* monotonic µs */
 	bool global_full;
 };
 
@@ -62,24 +67,56 @@ struct log_file *log_file_new(const char *path, enum log_file_format format,
 	return log;
 }
 
+/* Write the whole buffer; returns 0 or -errno with *ret_done bytes written. */
+static int write_buf(int fd, const char *buf, size_t len, size_t *ret_done)
+{
+	size_t done = 0;
+	while (done < len) {
+		ssize_t n = write(fd, buf + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			*ret_done = done;
+			return n < 0 ? -errno : -ENOSPC;
+		}
+		done += (size_t)n;
+	}
+	*ret_done = done;
+	return 0;
+}
+
 static void flush(struct log_file *log)
 {
 	if (log->len == 0)
 		return;
-	int r = log->fd < 0 ? -EBADF : fdutil_write_all(log->fd, log->buf, log->len);
+	size_t done = 0;
+	int r = log->fd < 0 ? -EBADF : write_buf(log->fd, log->buf, log->len, &done);
 	if (r < 0) {
+		/* A write cut short by a full disk leaves part of a record: take
+		 * back what this write added (someone may have truncated the file
+		 * meanwhile, so from its size now), and the file holds whole
+		 * records when writing resumes. */
+		struct stat st;
+		if (done > 0 && fstat(log->fd, &st) == 0 && (uint64_t)st.st_size >= done)
+			(void)!ftruncate(log->fd, st.st_size - (off_t)done);
 		log->lost += log->len;
-		if (log->last_errno != -r)
-			diag_warn("Failed to write log file '%s': %s (output is being lost)",
-				  log->path, g_strerror(-r));
+		/* Near a full disk small writes fit again now and then: say it
+		 * once, and again only after a while, not at every flap. */
+		gint64 now = g_get_monotonic_time();
+		if (log->warned_errno != -r || now - log->last_warning > LOG_FILE_WARN_EVERY_US) {
+			diag_warn("Failed to write log file '%s': %s (output is being lost; "
+				  "%" G_GUINT64_FORMAT " bytes so far)",
+				  log->path, g_strerror(-r), log->lost);
+			log->last_warning = now;
+			log->warned_errno = -r;
+		}
 		log->last_errno = -r;
 	} else {
 		log->written += log->len;
 		log->total += log->len;
 		if (log->last_errno != 0) {
-			diag_warn("Log file '%s' writable again; %" G_GUINT64_FORMAT
-				  " bytes were lost",
-				  log->path, log->lost);
+			diag_debug("Log file '%s' writable again; %" G_GUINT64_FORMAT " bytes lost",
+				   log->path, log->lost);
 			log->last_errno = 0;
 		}
 	}

@@ -5,6 +5,8 @@
 #include "tether/opts.h"
 #include "tether/shim.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
 #include <stdio.h>
 
@@ -32,12 +34,27 @@ int main(int argc, char **argv)
 	}
 	diag_set_level(opts.level);
 	diag_set_syslog(opts.syslog, opts.cid);
+	_cleanup_close_ int diag_fd = -1;
+	if (opts.diagnostics_file != NULL) {
+		diag_fd = open(opts.diagnostics_file,
+			       O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW,
+			       0600);
+		if (diag_fd < 0) {
+			g_autofree char *msg = g_strdup_printf(
+				"Failed to open %s: %s", opts.diagnostics_file, g_strerror(errno));
+			shim_report_failure(fdutil_fd_from_env("_OCI_SYNCPIPE"), &opts, msg);
+			opts_clear(&opts);
+			return 1;
+		}
+		diag_set_file(diag_fd);
+	}
 	if (opts.seccomp_notify_socket != NULL)
 		diag_warn("--seccomp-notify-socket is ignored (conmon 2.1.6 cannot use it either)");
 
 	struct shim *s = shim_new(&opts);
 	int code = shim_run(s);
 	shim_free(s);
+	diag_set_file(-1);
 	opts_clear(&opts);
 	return code;
 }

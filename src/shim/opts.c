@@ -147,6 +147,10 @@ bool opts_parse(struct tether_opts *o, int argc, char **argv, GError **error)
 		 "tether: stay in the foreground and keep stderr for diagnostics (debugging by "
 		 "hand)",
 		 NULL},
+		{"diagnostics-file", 0, 0, FN(diagnostics_file),
+		 "tether: also append the monitor's own messages to this file (stderr is /dev/null "
+		 "once it runs in the background)",
+		 NULL},
 		{NULL, 0, 0, 0, NULL, NULL, NULL},
 	};
 #undef S
@@ -372,7 +376,8 @@ void opts_clear(struct tether_opts *o)
 			 &o->seccomp_notify_socket,
 			 &o->seccomp_notify_plugins,
 			 &o->k8s_log_path,
-			 &o->json_log_path};
+			 &o->json_log_path,
+			 &o->diagnostics_file};
 	for (size_t i = 0; i < G_N_ELEMENTS(strs); i++)
 		g_clear_pointer(strs[i], g_free);
 	char ***arrays[] = {&o->exit_command_args, &o->log_paths,  &o->runtime_args,

@@ -491,6 +491,14 @@ static int finish(struct shim *s)
 	int r = log_finish(s->log, !o->no_sync_log);
 	if (r < 0)
 		diag_warn("Failed to flush the logs: %s", g_strerror(-r));
+	uint64_t lost = log_lost_bytes(s->log);
+	if (lost > 0)
+		diag_warn("%" G_GUINT64_FORMAT " bytes of container output could not be logged",
+			  lost);
+	if (s->attach != NULL && attach_dropped_bytes(s->attach) > 0)
+		diag_warn("%" G_GUINT64_FORMAT
+			  " bytes of output were dropped for slow attach clients",
+			  attach_dropped_bytes(s->attach));
 	/* Release what the caller left us (podman's port reservations) before
 	 * the exit is announced. */
 	for (guint i = 0; i < s->inherited_fds->len; i++)
