@@ -19,10 +19,25 @@
 
 typedef struct attach attach;
 
+/* Where clients' input goes: the container's stdin. */
+struct attach_input_ops {
+	/* Bytes it can take now; a client whose next packet is larger waits
+	 * (attach_resume_input) instead of losing it. */
+	size_t (*room)(void *data);
+	void (*input)(void *data, const char *buf, size_t len);
+	/* A client shut its write side or went away. */
+	void (*eof)(void *data);
+};
+
 /* Create BUNDLE/attach (bound through /proc/self/fd so long paths work) and,
- * unless full_attach, the symlink SOCKET_DIR/CUUID -> BUNDLE. */
+ * unless full_attach, the symlink SOCKET_DIR/CUUID -> BUNDLE. ops may be
+ * NULL: input is then read and dropped. */
 struct attach *attach_new(const char *bundle, const char *socket_dir, const char *cuuid,
-			  bool full_attach, GError **error);
+			  bool full_attach, const struct attach_input_ops *ops, void *data,
+			  GError **error);
+
+/* There is room again: read the clients that were waiting. */
+void attach_resume_input(struct attach *a);
 void attach_free(struct attach *a);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(attach, attach_free)
 

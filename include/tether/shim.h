@@ -33,6 +33,8 @@ enum shim_state {
 struct log;
 struct attach;
 struct ctlfifo;
+struct console;
+struct attach_input_ops;
 
 struct shim {
 	struct tether_opts *opts;
@@ -68,6 +70,20 @@ struct shim {
 	struct attach *attach;
 	struct ctlfifo *ctl;
 
+	/* The container's stdin (-i: a pipe; -t: the terminal), fed by attach
+	 * clients through a bounded queue. */
+	int stdin_fd;
+	GByteArray *stdin_queue;
+	guint stdin_src;
+	bool stdin_close_pending;
+	bool stdin_dead;
+
+	/* -t: the console socket until the runtime sends the PTY master. */
+	struct console *console;
+	int term_fd;
+	unsigned rows, cols; /* the size asked for, kept until a terminal exists */
+	bool have_size;
+
 	int oom_score_adj; /* the caller's, restored for the runtime */
 	bool have_oom_score_adj;
 };
@@ -92,6 +108,20 @@ void stdio_watch(struct shim *shim);
 /* Read what is left in the pipes (until EOF or EAGAIN). */
 void stdio_drain(struct shim *shim);
 void stdio_close(struct shim *shim);
+
+/* stdin.c: attach clients' input to the container's stdin. */
+int stdin_make_pipe(struct shim *shim, int *ret_child_fd);
+void stdin_set_fd(struct shim *shim, int fd);
+void stdin_close(struct shim *shim);
+extern const struct attach_input_ops stdin_input_ops;
+
+/* terminal.c: -t, the PTY the runtime makes for the container. */
+bool terminal_setup(struct shim *shim, GError **error);
+const char *terminal_console_path(const struct shim *shim);
+/* After the runtime's create: false if it sent no terminal. */
+bool terminal_check(struct shim *shim);
+void terminal_resize(struct shim *shim, unsigned rows, unsigned cols);
+void terminal_close(struct shim *shim);
 
 /* runtime.c: the OCI runtime's command line and process. */
 GStrv runtime_argv(const struct tether_opts *opts, const char *console_socket);

@@ -20,12 +20,15 @@ struct client {
 	int fd;
 	GSource *source;
 	bool reading; /* false once the client shut its write side */
+	bool waiting; /* its next packet waits for room in stdin */
 	GQueue queue; /* GBytes packets waiting for POLLOUT */
 	size_t queued;
 	uint64_t dropped;
 };
 
 struct attach {
+	const struct attach_input_ops *ops;
+	void *ops_data;
 	int listen_fd;
 	GSource *listen_source;
 	int bundle_fd; /* O_PATH, to unlink "attach" whatever the path length */
@@ -55,7 +58,7 @@ static void client_remove(struct client *c)
 static void client_update_events(struct client *c)
 {
 	GIOCondition ev = G_IO_HUP | G_IO_ERR;
-	if (c->reading)
+	if (c->reading && !c->waiting)
 		ev |= G_IO_IN;
 	if (c->queued > 0)
 		ev |= G_IO_OUT;
@@ -101,20 +104,53 @@ static bool client_flush(struct client *c)
 	return true;
 }
 
+/* Read one packet from a client into the container's stdin. Packets of any
+ * size are read whole (conmon cuts them at 32 KiB); one that does not fit in
+ * stdin yet waits in the socket. Returns false if the client is gone. */
+static bool client_read(struct client *c)
+{
+	struct attach *a = c->owner;
+	ssize_t size = recv(c->fd, NULL, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+	if (size < 0)
+		return errno == EAGAIN || errno == EINTR;
+	if (size > 0 && a->ops != NULL && a->ops->room(a->ops_data) < (size_t)size) {
+		c->waiting = true;
+		return true;
+	}
+	g_autofree char *buf = g_malloc(size > 0 ? (size_t)size : 1);
+	ssize_t n = recv(c->fd, buf, size > 0 ? (size_t)size : 1, MSG_DONTWAIT);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR;
+	if (n == 0) {
+		/* The client shut its write side (detach, or stdin EOF): it
+		 * still gets output. */
+		c->reading = false;
+		if (a->ops != NULL)
+			a->ops->eof(a->ops_data);
+		return true;
+	}
+	if (a->ops != NULL)
+		a->ops->input(a->ops_data, buf, (size_t)n);
+	return true;
+}
+
+void attach_resume_input(struct attach *a)
+{
+	for (GList *l = a->clients; l != NULL; l = l->next) {
+		struct client *c = l->data;
+		if (c->waiting) {
+			c->waiting = false;
+			client_update_events(c);
+		}
+	}
+}
+
 static gboolean on_client(int fd, GIOCondition revents, gpointer data)
 {
 	struct client *c = data;
-	if (revents & G_IO_IN) {
-		/* No stdin for the container in this version: input is read
-		 * and dropped, so a client can neither block nor fill us. */
-		char buf[4096];
-		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
-		if (n == 0) {
-			c->reading = false;
-		} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
-			client_remove(c);
-			return G_SOURCE_CONTINUE; /* destroyed by client_remove */
-		}
+	if ((revents & G_IO_IN) && !client_read(c)) {
+		client_remove(c);
+		return G_SOURCE_CONTINUE; /* destroyed by client_remove */
 	}
 	if ((revents & G_IO_OUT) && !client_flush(c)) {
 		client_remove(c);
@@ -123,6 +159,8 @@ static gboolean on_client(int fd, GIOCondition revents, gpointer data)
 	/* HUP: the client closed both ends. With queued output, ERR/HUP also
 	 * means nobody will ever read it. */
 	if ((revents & G_IO_ERR) || ((revents & G_IO_HUP) && !(revents & G_IO_IN))) {
+		if (c->reading && c->owner->ops != NULL)
+			c->owner->ops->eof(c->owner->ops_data);
 		client_remove(c);
 		return G_SOURCE_CONTINUE;
 	}
@@ -188,9 +226,12 @@ static bool make_symlink(struct attach *a, const char *bundle, const char *socke
 }
 
 struct attach *attach_new(const char *bundle, const char *socket_dir, const char *cuuid,
-			  bool full_attach, GError **error)
+			  bool full_attach, const struct attach_input_ops *ops, void *data,
+			  GError **error)
 {
 	g_autoptr(attach) a = g_new0(struct attach, 1);
+	a->ops = ops;
+	a->ops_data = data;
 	a->listen_fd = -1;
 	a->bundle_fd = open(bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (a->bundle_fd < 0) {

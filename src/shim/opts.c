@@ -328,8 +328,7 @@ bool opts_validate(struct tether_opts *o, GError **error)
 	if (!parse_log_paths(o, error))
 		return false;
 
-	if (!refuse(o->terminal, "--terminal", error) || !refuse(o->stdin_open, "--stdin", error) ||
-	    !refuse(o->exec, "--exec", error) || !refuse(o->restore != NULL, "--restore", error) ||
+	if (!refuse(o->exec, "--exec", error) || !refuse(o->restore != NULL, "--restore", error) ||
 	    !refuse(o->sdnotify_socket != NULL, "--sdnotify-socket", error) ||
 	    !refuse(o->timeout > 0, "--timeout", error))
 		return false;

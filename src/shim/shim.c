@@ -86,6 +86,8 @@ struct shim *shim_new(struct tether_opts *opts)
 	s->state = SHIM_CREATING;
 	s->signal_fd = -1;
 	s->out_fd[0] = s->out_fd[1] = -1;
+	s->term_fd = -1;
+	s->stdin_fd = -1;
 	s->early_exits = g_hash_table_new(NULL, NULL);
 
 	s->sync_fd = fdutil_fd_from_env("_OCI_SYNCPIPE");
@@ -105,6 +107,8 @@ void shim_free(struct shim *s)
 	stdio_close(s);
 	g_clear_pointer(&s->attach, attach_free);
 	g_clear_pointer(&s->ctl, ctlfifo_free);
+	terminal_close(s);
+	stdin_close(s);
 	g_clear_pointer(&s->log, log_free);
 	if (s->signal_src != 0)
 		g_source_remove(s->signal_src);
@@ -170,6 +174,10 @@ static void on_runtime_exit(struct shim *s, int status)
 		return;
 	}
 	s->container_pid = (pid_t)pid;
+	if (!terminal_check(s)) {
+		shim_fail(s, g_strdup("Runtime did not set up terminal"));
+		return;
+	}
 	s->state = SHIM_RUNNING;
 	diag_info("container pid %d", s->container_pid);
 	sync_send(&s->sync_fd, s->opts, pid, NULL);
@@ -230,8 +238,12 @@ static gboolean on_signal(gint fd, GIOCondition cond, gpointer data)
 
 static void on_resize(void *data, unsigned rows, unsigned cols)
 {
-	/* No terminal in this version: nothing to resize. */
-	diag_debug("resize to %ux%u ignored: the container has no terminal", rows, cols);
+	struct shim *s = data;
+	if (!s->opts->terminal) {
+		diag_debug("resize to %ux%u ignored: the container has no terminal", rows, cols);
+		return;
+	}
+	terminal_resize(s, rows, cols);
 }
 
 static void on_reopen_log(void *data)
@@ -399,20 +411,37 @@ static bool spawn_runtime(struct shim *s)
 	int child_stdio[3] = {0, 1, 2};
 	int child[2] = {-1, -1};
 	_cleanup_close_ int devnull = -1;
+	_cleanup_close_ int stdin_child = -1;
+	int r;
 	if (!s->opts->log_passthrough) {
-		int r = stdio_make_pipes(s->out_fd, child);
+		r = stdio_make_pipes(s->out_fd, child);
 		if (r < 0) {
 			shim_fail(s, g_strdup_printf("Failed to create stdio pipes: %s",
 						     g_strerror(-r)));
 			return false;
 		}
-		devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 		child_stdio[0] = devnull;
+		if (s->opts->stdin_open && !s->opts->terminal) {
+			r = stdin_make_pipe(s, &stdin_child);
+			if (r < 0) {
+				shim_fail(s, g_strdup_printf("Failed to create the stdin pipe: %s",
+							     g_strerror(-r)));
+				return false;
+			}
+			child_stdio[0] = stdin_child;
+		}
 		child_stdio[1] = child[0];
 		child_stdio[2] = child[1];
+		/* -t: the container's stdio is the terminal; the runtime's own
+		 * stderr stays a pipe, for its error messages. */
+		if (s->opts->terminal) {
+			child_stdio[1] = devnull;
+			fdutil_close(&s->out_fd[0]);
+		}
 	}
-	g_auto(GStrv) argv = runtime_argv(s->opts, NULL);
-	int r = child_stdio[0] < 0 ? -EBADF : runtime_spawn(s, argv, child_stdio, &s->runtime_pid);
+	g_auto(GStrv) argv = runtime_argv(s->opts, terminal_console_path(s));
+	r = child_stdio[0] < 0 ? -EBADF : runtime_spawn(s, argv, child_stdio, &s->runtime_pid);
 	fdutil_close(&child[0]);
 	fdutil_close(&child[1]);
 	if (r < 0) {
@@ -464,14 +493,16 @@ static bool start(struct shim *s)
 
 	/* No socket and no FIFOs with passthrough: there is nothing to relay. */
 	if (o->bundle != NULL && !o->log_passthrough) {
-		s->attach =
-			attach_new(o->bundle, o->socket_dir_path, o->cuuid, o->full_attach, &error);
+		s->attach = attach_new(o->bundle, o->socket_dir_path, o->cuuid, o->full_attach,
+				       &stdin_input_ops, s, &error);
 		if (s->attach == NULL)
 			return fail_with(s, error);
 		s->ctl = ctlfifo_new(o->bundle, &ctl_ops, s, &error);
 		if (s->ctl == NULL)
 			return fail_with(s, error);
 	}
+	if (!terminal_setup(s, &error))
+		return fail_with(s, error);
 	if (!spawn_runtime(s))
 		return false;
 	if (!o->foreground && o->log_passthrough)

@@ -87,7 +87,9 @@ static bool stream_read(struct shim *shim, int idx, bool *ret_again)
 		*ret_again = errno == EAGAIN;
 		return errno == EINTR;
 	}
-	if (n < 0)
+	/* EIO from a terminal: nothing holds its other side any more. That is
+	 * the end of the output, not an error. */
+	if (n < 0 && !(errno == EIO && shim->term_fd >= 0 && idx == 0))
 		diag_warn("Failed to read container %s: %s", idx == 0 ? "stdout" : "stderr",
 			  g_strerror(errno));
 	stream_close(shim, idx);

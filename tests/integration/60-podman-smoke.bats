@@ -115,3 +115,21 @@ both() {
 		cmp "$BATS_TEST_TMPDIR/tether.tail" "$BATS_TEST_TMPDIR/conmon.tail"
 	fi
 }
+
+@test "podman run -it: a shell on a real terminal answers typed commands, sees its size, returns its code" {
+	local mon out
+	for mon in "$TETHER" /usr/bin/conmon; do
+		[ -x "$mon" ] || continue
+		run python3 "$REPO/tests/lib/pty_run.py" --rows 30 --cols 100 \
+			--step 'echo typed-$((6*7))' '#' --step 'stty size' 'typed-42' \
+			--step 'exit 5' '30 100' -- \
+			env CONTAINERS_CONF="$P/containers.conf" podman --root "$P/root" \
+			--runroot "$P/runroot" --storage-driver vfs --tmpdir "$P/tmp" --conmon "$mon" \
+			run -it --rm --network none localhost/busybox sh
+		echo "# $(basename "$mon"): status=$status" >&3
+		[ "$status" -eq 5 ]
+		out=$(printf '%s' "$output" | tr -d '\r')
+		[[ "$out" == *$'\ntyped-42\n'* ]]
+		[[ "$out" == *$'\n30 100\n'* ]]
+	done
+}

@@ -42,7 +42,7 @@ static void test_framing_and_clients(void **state)
 	g_autofree char *sock = g_build_filename(sockdir, "uuid", "attach", NULL);
 
 	TEST_NO_FD_LEAK({
-		struct attach *a = attach_new(bundle, sockdir, "uuid", false, NULL);
+		struct attach *a = attach_new(bundle, sockdir, "uuid", false, NULL, NULL, NULL);
 		assert_non_null(a);
 		struct stat st;
 		assert_int_equal(stat(sock, &st), 0);
@@ -96,7 +96,7 @@ static void test_stuck_client_never_blocks(void **state)
 {
 	g_autofree char *dir = testutil_tmpdir();
 	g_autofree char *sock = g_build_filename(dir, "attach", NULL);
-	struct attach *a = attach_new(dir, NULL, NULL, true, NULL);
+	struct attach *a = attach_new(dir, NULL, NULL, true, NULL, NULL, NULL);
 	assert_non_null(a);
 	int stuck = connect_client(sock);
 	pump();
