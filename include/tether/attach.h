@@ -14,26 +14,34 @@
 #define ATTACH_STREAM_STDERR 3
 /* podman reads 8193-byte packets. */
 #define ATTACH_PACKET_DATA_MAX 8192
-/* Output queued per client before packets are dropped. */
-#define ATTACH_CLIENT_QUEUE_MAX (4 * 1024 * 1024)
+/* Flow control: while a client has more than this queued, the relay stops
+ * reading the container (it waits, as with conmon), so a slow client loses
+ * nothing. */
+#define ATTACH_CLIENT_QUEUE_HIGH (4 * 1024 * 1024)
+/* A client that takes nothing for this long while it holds the relay up is
+ * stuck: its output is dropped (counted) and the relay goes on. */
+#define ATTACH_STUCK_MS 2000
 
 typedef struct attach attach;
 
-/* Where clients' input goes: the container's stdin. */
-struct attach_input_ops {
+/* What the attach socket needs from the monitor. */
+struct attach_ops {
 	/* Bytes it can take now; a client whose next packet is larger waits
 	 * (attach_resume_input) instead of losing it. */
 	size_t (*room)(void *data);
 	void (*input)(void *data, const char *buf, size_t len);
 	/* A client shut its write side or went away. */
 	void (*eof)(void *data);
+	/* A live client is far behind (true): stop reading the container
+	 * until called with false. */
+	void (*congested)(void *data, bool on);
 };
 
 /* Create BUNDLE/attach (bound through /proc/self/fd so long paths work) and,
  * unless full_attach, the symlink SOCKET_DIR/CUUID -> BUNDLE. ops may be
  * NULL: input is then read and dropped. */
 struct attach *attach_new(const char *bundle, const char *socket_dir, const char *cuuid,
-			  bool full_attach, const struct attach_input_ops *ops, void *data,
+			  bool full_attach, const struct attach_ops *ops, void *data,
 			  GError **error);
 
 /* There is room again: read the clients that were waiting. */

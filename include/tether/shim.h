@@ -34,7 +34,6 @@ struct log;
 struct attach;
 struct ctlfifo;
 struct console;
-struct attach_input_ops;
 
 struct shim {
 	struct tether_opts *opts;
@@ -63,6 +62,7 @@ struct shim {
 	int out_fd[2];
 	guint out_src[2];
 	char *buf;	    /* SHIM_READ_BUF bytes while output flows, else NULL */
+	bool paused; /* a slow attach client holds the relay up */
 	gint64 last_output; /* monotonic, µs */
 	guint trim_src;
 
@@ -105,6 +105,9 @@ int shim_exit_code(int wait_status);
 /* stdio.c: the container's output. */
 int stdio_make_pipes(int ret_parent[2], int ret_child[2]);
 void stdio_watch(struct shim *shim);
+/* Stop (true) or go on (false) reading the container's output: an attach
+ * client is far behind. */
+void stdio_pause(struct shim *shim, bool pause);
 /* Read what is left in the pipes (until EOF or EAGAIN). */
 void stdio_drain(struct shim *shim);
 void stdio_close(struct shim *shim);
@@ -113,7 +116,10 @@ void stdio_close(struct shim *shim);
 int stdin_make_pipe(struct shim *shim, int *ret_child_fd);
 void stdin_set_fd(struct shim *shim, int fd);
 void stdin_close(struct shim *shim);
-extern const struct attach_input_ops stdin_input_ops;
+/* The attach socket's input ops (attach.h). */
+size_t stdin_room(void *shim);
+void stdin_input(void *shim, const char *buf, size_t len);
+void stdin_eof(void *shim);
 
 /* terminal.c: -t, the PTY the runtime makes for the container. */
 bool terminal_setup(struct shim *shim, GError **error);

@@ -19,15 +19,18 @@ struct client {
 	struct attach *owner;
 	int fd;
 	GSource *source;
-	bool reading; /* false once the client shut its write side */
-	bool waiting; /* its next packet waits for room in stdin */
-	GQueue queue; /* GBytes packets waiting for POLLOUT */
+	bool reading;	      /* false once the client shut its write side */
+	bool waiting;	      /* its next packet waits for room in stdin */
+	bool congesting;      /* far behind: holding the relay up */
+	bool stuck;	      /* took nothing for ATTACH_STUCK_MS: output dropped */
+	gint64 last_progress; /* monotonic µs of its last packet taken */
+	GQueue queue;	      /* GBytes packets waiting for POLLOUT */
 	size_t queued;
 	uint64_t dropped;
 };
 
 struct attach {
-	const struct attach_input_ops *ops;
+	const struct attach_ops *ops;
 	void *ops_data;
 	int listen_fd;
 	GSource *listen_source;
@@ -35,7 +38,11 @@ struct attach {
 	char *symlink_path;
 	GList *clients;
 	uint64_t dropped;
+	bool congested;
+	guint check_src;
 };
+
+static void update_congestion(struct attach *a);
 
 static void client_free(struct client *c)
 {
@@ -51,8 +58,11 @@ static void client_remove(struct client *c)
 	struct attach *a = c->owner;
 	a->clients = g_list_remove(a->clients, c);
 	a->dropped += c->dropped;
+	bool was_congesting = c->congesting;
 	diag_debug("attach client fd %d closed (%u left)", c->fd, g_list_length(a->clients));
 	client_free(c);
+	if (was_congesting)
+		update_congestion(a);
 }
 
 static void client_update_events(struct client *c)
@@ -89,6 +99,7 @@ static int send_prefixed(int fd, int stream, const char *data, size_t len)
 static bool client_flush(struct client *c)
 {
 	GBytes *b;
+	bool progress = false;
 	while ((b = g_queue_peek_head(&c->queue)) != NULL) {
 		gsize len;
 		const void *data = g_bytes_get_data(b, &len);
@@ -100,6 +111,18 @@ static bool client_flush(struct client *c)
 		g_queue_pop_head(&c->queue);
 		c->queued -= len;
 		g_bytes_unref(b);
+		progress = true;
+	}
+	if (progress)
+		c->last_progress = g_get_monotonic_time();
+	if (c->queued == 0 && c->stuck) {
+		diag_info("attach client fd %d reads again", c->fd);
+		c->stuck = false;
+	}
+	/* Hysteresis: let go of the relay once half way down. */
+	if (c->congesting && c->queued < ATTACH_CLIENT_QUEUE_HIGH / 2) {
+		c->congesting = false;
+		update_congestion(c->owner);
 	}
 	return true;
 }
@@ -182,6 +205,7 @@ static gboolean on_listen(int fd, GIOCondition revents, gpointer data)
 		c->owner = a;
 		c->fd = cfd;
 		c->reading = true;
+		c->last_progress = g_get_monotonic_time();
 		g_queue_init(&c->queue);
 		c->source = fdsource_new(cfd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_client, c);
 		a->clients = g_list_prepend(a->clients, c);
@@ -226,7 +250,7 @@ static bool make_symlink(struct attach *a, const char *bundle, const char *socke
 }
 
 struct attach *attach_new(const char *bundle, const char *socket_dir, const char *cuuid,
-			  bool full_attach, const struct attach_input_ops *ops, void *data,
+			  bool full_attach, const struct attach_ops *ops, void *data,
 			  GError **error)
 {
 	g_autoptr(attach) a = g_new0(struct attach, 1);
@@ -262,9 +286,52 @@ struct attach *attach_new(const char *bundle, const char *socket_dir, const char
 	return g_steal_pointer(&a);
 }
 
+static gboolean on_check(gpointer data)
+{
+	struct attach *a = data;
+	gint64 now = g_get_monotonic_time();
+	for (GList *l = a->clients; l != NULL; l = l->next) {
+		struct client *c = l->data;
+		if (c->congesting && now - c->last_progress > ATTACH_STUCK_MS * 1000) {
+			diag_warn("attach client fd %d takes no output: dropping what it misses",
+				  c->fd);
+			c->stuck = true;
+			c->congesting = false;
+			c->dropped += c->queued;
+			g_queue_clear_full(&c->queue, (GDestroyNotify)g_bytes_unref);
+			g_queue_init(&c->queue);
+			c->queued = 0;
+			client_update_events(c);
+		}
+	}
+	update_congestion(a);
+	if (a->congested)
+		return G_SOURCE_CONTINUE;
+	a->check_src = 0;
+	return G_SOURCE_REMOVE;
+}
+
+/* Tell the monitor whether a live client holds the relay up. */
+static void update_congestion(struct attach *a)
+{
+	bool any = false;
+	for (GList *l = a->clients; l != NULL && !any; l = l->next)
+		any = ((struct client *)l->data)->congesting;
+	if (any && a->check_src == 0)
+		a->check_src = g_timeout_add(ATTACH_STUCK_MS / 8, on_check, a);
+	if (any != a->congested) {
+		a->congested = any;
+		diag_debug("attach: %s the relay", any ? "holding up" : "releasing");
+		if (a->ops != NULL && a->ops->congested != NULL)
+			a->ops->congested(a->ops_data, any);
+	}
+}
+
 static void client_queue(struct client *c, int stream, const char *data, size_t len)
 {
-	if (c->queued + len + 1 > ATTACH_CLIENT_QUEUE_MAX) {
+	/* A stuck client misses output; a live one never does (the relay
+	 * stops for it), but is bounded anyway. */
+	if (c->stuck || c->queued + len + 1 > 2 * ATTACH_CLIENT_QUEUE_HIGH) {
 		c->dropped += len;
 		return;
 	}
@@ -273,6 +340,10 @@ static void client_queue(struct client *c, int stream, const char *data, size_t 
 	memcpy(pkt + 1, data, len);
 	g_queue_push_tail(&c->queue, g_bytes_new_take(pkt, len + 1));
 	c->queued += len + 1;
+	if (!c->congesting && c->queued > ATTACH_CLIENT_QUEUE_HIGH) {
+		c->congesting = true;
+		update_congestion(c->owner);
+	}
 }
 
 void attach_broadcast(struct attach *a, int stream, const char *data, size_t len)
@@ -356,6 +427,9 @@ void attach_free(struct attach *a)
 {
 	if (a == NULL)
 		return;
+	a->ops = NULL; /* the monitor is going away too */
+	if (a->check_src != 0)
+		g_source_remove(a->check_src);
 	while (a->clients != NULL)
 		client_remove(a->clients->data);
 	if (a->listen_source != NULL) {

@@ -25,7 +25,7 @@
 
 /* How long clients get to take their last output at exit: callers wait about
  * 5 s for the exit file, which comes after. */
-#define SHIM_ATTACH_FLUSH_MS 1000
+#define SHIM_ATTACH_FLUSH_MS 3000
 
 int shim_exit_code(int status)
 {
@@ -257,6 +257,18 @@ static void on_reopen_log(void *data)
 static const struct ctlfifo_ops ctl_ops = {
 	.resize = on_resize,
 	.reopen_log = on_reopen_log,
+};
+
+static void on_attach_congested(void *data, bool on)
+{
+	stdio_pause(data, on);
+}
+
+static const struct attach_ops attach_ops = {
+	.room = stdin_room,
+	.input = stdin_input,
+	.eof = stdin_eof,
+	.congested = on_attach_congested,
 };
 
 /* --- start-up -------------------------------------------------------------- */
@@ -494,7 +506,7 @@ static bool start(struct shim *s)
 	/* No socket and no FIFOs with passthrough: there is nothing to relay. */
 	if (o->bundle != NULL && !o->log_passthrough) {
 		s->attach = attach_new(o->bundle, o->socket_dir_path, o->cuuid, o->full_attach,
-				       &stdin_input_ops, s, &error);
+				       &attach_ops, s, &error);
 		if (s->attach == NULL)
 			return fail_with(s, error);
 		s->ctl = ctlfifo_new(o->bundle, &ctl_ops, s, &error);

@@ -95,7 +95,7 @@ void stdin_set_fd(struct shim *s, int fd)
 	flush(s);
 }
 
-static size_t room(void *data)
+size_t stdin_room(void *data)
 {
 	struct shim *s = data;
 	if (!has_stdin(s) || s->stdin_dead || s->stdin_queue == NULL || s->stdin_queue->len == 0)
@@ -103,7 +103,7 @@ static size_t room(void *data)
 	return s->stdin_queue->len < STDIN_QUEUE_MAX ? STDIN_QUEUE_MAX - s->stdin_queue->len : 0;
 }
 
-static void input(void *data, const char *buf, size_t len)
+void stdin_input(void *data, const char *buf, size_t len)
 {
 	struct shim *s = data;
 	/* No stdin (or it was closed): input is dropped, as conmon does. */
@@ -115,7 +115,7 @@ static void input(void *data, const char *buf, size_t len)
 	flush(s);
 }
 
-static void eof(void *data)
+void stdin_eof(void *data)
 {
 	struct shim *s = data;
 	/* conmon's rule: a client hanging up closes the container's stdin,
@@ -125,12 +125,6 @@ static void eof(void *data)
 	s->stdin_close_pending = true;
 	flush(s);
 }
-
-const struct attach_input_ops stdin_input_ops = {
-	.room = room,
-	.input = input,
-	.eof = eof,
-};
 
 void stdin_close(struct shim *s)
 {

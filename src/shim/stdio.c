@@ -107,11 +107,26 @@ static gboolean on_output(gint fd, GIOCondition cond, gpointer data)
 
 void stdio_watch(struct shim *shim)
 {
+	if (shim->paused)
+		return;
 	for (int i = 0; i < 2; i++) {
 		if (shim->out_fd[i] >= 0 && shim->out_src[i] == 0)
 			shim->out_src[i] =
 				g_unix_fd_add(shim->out_fd[i], G_IO_IN | G_IO_HUP, on_output, shim);
 	}
+}
+
+void stdio_pause(struct shim *shim, bool pause)
+{
+	shim->paused = pause;
+	for (int i = 0; i < 2 && pause; i++) {
+		if (shim->out_src[i] != 0) {
+			g_source_remove(shim->out_src[i]);
+			shim->out_src[i] = 0;
+		}
+	}
+	if (!pause && shim->state == SHIM_RUNNING)
+		stdio_watch(shim);
 }
 
 void stdio_drain(struct shim *shim)

@@ -103,7 +103,7 @@ static void test_stuck_client_never_blocks(void **state)
 	char chunk[8192];
 	memset(chunk, 'z', sizeof(chunk));
 	/* Far more than the socket buffer and the queue: must return at once. */
-	size_t total = 2 * ATTACH_CLIENT_QUEUE_MAX;
+	size_t total = 4 * ATTACH_CLIENT_QUEUE_HIGH;
 	for (size_t sent = 0; sent < total; sent += sizeof(chunk))
 		attach_broadcast(a, ATTACH_STREAM_STDOUT, chunk, sizeof(chunk));
 	assert_true(attach_dropped_bytes(a) > 0);
@@ -114,11 +114,86 @@ static void test_stuck_client_never_blocks(void **state)
 	testutil_rmtree(dir);
 }
 
+struct flow {
+	int changes;
+	bool congested;
+};
+
+static size_t no_room_limit(void *data)
+{
+	return SIZE_MAX;
+}
+
+static void drop_input(void *data, const char *buf, size_t len)
+{
+}
+
+static void no_eof(void *data)
+{
+}
+
+static void on_congested(void *data, bool on)
+{
+	struct flow *f = data;
+	f->changes++;
+	f->congested = on;
+}
+
+static const struct attach_ops flow_ops = {no_room_limit, drop_input, no_eof, on_congested};
+
+/* A slow client holds the relay up and then lets it go, losing nothing; a
+ * stuck one is let go of after ATTACH_STUCK_MS, its output dropped. */
+static void test_flow_control(void **state)
+{
+	g_autofree char *dir = testutil_tmpdir();
+	g_autofree char *sock = g_build_filename(dir, "attach", NULL);
+	struct flow f = {0};
+	struct attach *a = attach_new(dir, NULL, NULL, true, &flow_ops, &f, NULL);
+	int slow = connect_client(sock);
+	pump();
+	char chunk[8192];
+	memset(chunk, 's', sizeof(chunk));
+	size_t sent = 0;
+	while (!f.congested) {
+		attach_broadcast(a, ATTACH_STREAM_STDOUT, chunk, sizeof(chunk));
+		sent += sizeof(chunk);
+		assert_true(sent < 3 * ATTACH_CLIENT_QUEUE_HIGH);
+	}
+	/* The slow client now reads everything: nothing was dropped. */
+	size_t got = 0;
+	char buf[8193];
+	(void)fdutil_set_nonblock(slow, true);
+	while (got < sent) {
+		ssize_t n = recv(slow, buf, sizeof(buf), 0);
+		if (n > 0)
+			got += (size_t)n - 1;
+		pump();
+	}
+	assert_int_equal(got, sent);
+	assert_false(f.congested);
+	assert_int_equal(attach_dropped_bytes(a), 0);
+
+	/* Now it stops reading for good. */
+	f.changes = 0;
+	while (!f.congested)
+		attach_broadcast(a, ATTACH_STREAM_STDOUT, chunk, sizeof(chunk));
+	gint64 until = g_get_monotonic_time() + (ATTACH_STUCK_MS + 1000) * 1000;
+	while (f.congested && g_get_monotonic_time() < until)
+		g_main_context_iteration(NULL, TRUE);
+	assert_false(f.congested);
+	assert_true(attach_dropped_bytes(a) > 0);
+	attach_shutdown(a, 0);
+	close(slow);
+	attach_free(a);
+	testutil_rmtree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_framing_and_clients),
 		cmocka_unit_test(test_stuck_client_never_blocks),
+		cmocka_unit_test(test_flow_control),
 	};
 	return cmocka_run_group_tests_name("attach", tests, NULL, NULL);
 }
