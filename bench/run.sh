@@ -1,7 +1,8 @@
 #!/bin/bash
 # bench/run.sh [--quick] [shimbench options]: tether and conmon side by side
-# (log throughput, lifecycle time, idle memory); prints a table and writes
-# docs/benchmarks.md. See bench/shimbench.py for what is measured and how.
+# (log and attach throughput, lifecycle time, idle memory); prints a table
+# and writes docs/benchmarks.md. See bench/shimbench.py for what is measured
+# and how.
 #
 #   TETHER        the monitor under test (default: build/tether)
 #   TETHER_BUILD  build dir holding the busybox rootfs (default: build)

@@ -39,12 +39,25 @@ Figures:
    time in ns, used when it agrees with stat (i.e. the monitor was
    single-threaded: stat <= schedstat < stat + 2 ticks), else stat.
 
-2. Lifecycle of a `true` container: wall time from spawning the monitor to
+2. Attach throughput. The same producer and the same monitor command line
+   (so the k8s-file log is written too, by both), plus ONE attach client,
+   connected as podman connects before it starts the container: after the
+   sync message, open BUNDLE/attach O_PATH, connect a SOCK_SEQPACKET socket
+   to /proc/self/fd/N; then `runc start`. This process is the client: a
+   blocking recv loop (SO_RCVTIMEO as the hang guard) with an 8193-byte
+   buffer like podman's (--attach-bufsize), until EOF. MiB/s = data bytes
+   received / wall time from spawning `runc start` to the EOF; then the exit
+   file, and the monitor's CPU as in 1. Each packet must be stream byte 2 +
+   at most 8192 bytes (recv with MSG_TRUNC shows an oversized one), and the
+   bytes and newlines received must equal what the producer wrote, else the
+   run lost output.
+
+3. Lifecycle of a `true` container: wall time from spawning the monitor to
    the exit file (create, sync message, runc start, exit). Floor: `runc run
    --keep` of the same bundle, stdio /dev/null (the delete comes after, as
    for the monitors). Overhead = median(monitor) - median(runc run).
 
-3. Idle memory: K `sleep 1000` containers per monitor (one monitor's set at
+4. Idle memory: K `sleep 1000` containers per monitor (one monitor's set at
    a time, so Pss splits shared pages among K copies of the same binary),
    /proc/PID/smaps_rollup of each monitor once all K run: Rss, Pss,
    Private_Dirty (kB), medians over all monitors of all rounds.
@@ -67,6 +80,7 @@ import shutil
 import signal
 import socket
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
@@ -193,6 +207,7 @@ class Bench:
         self.live = {}      # cid -> {"root": runc root, "monpid": pid or None}
         self.children = []  # Popen objects to kill on abort (readers, runc create)
         self.failures = []  # runs that lost output: reported, exit status 1
+        self.failed = set()  # the figures those runs belong to
         self.results = {}
         self.work = tempfile.mkdtemp(prefix="shimbench.", dir=opts.tmpdir)
         self.runc_root = os.path.join(self.work, "runc")
@@ -364,6 +379,7 @@ class Bench:
         ok, detail = verify_k8s_log(run["log"], want_bytes, want_lines)
         if not ok:
             self.failures.append("%s, %s lines, %d bytes: %s" % (name, kind, want_bytes, detail))
+            self.failed.add("throughput")
             log("  LOST OUTPUT: %s %s: %s" % (name, kind, detail))
         self.delete(run)
         self.finish_run(run)
@@ -411,6 +427,7 @@ class Bench:
         ok = got == want
         if not ok:
             self.failures.append("no monitor, %s lines: read %d bytes of %d" % (kind, got, want))
+            self.failed.add("throughput")
         self.delete(run)
         self.finish_run(run)
         return {"bytes": got, "wall": t1 - t0, "cpu": None, "ok": ok}
@@ -443,7 +460,124 @@ class Bench:
             res[kind] = runs
         self.results["throughput"] = res
 
-    # -- 2. lifecycle --
+    # -- 2. attach throughput --
+
+    def attach_connect(self, name, run):
+        """One client on the attach socket, as podman connects: the socket
+        file opened O_PATH, connect() to /proc/self/fd/N (SOCK_SEQPACKET)."""
+        path = os.path.join(run["bundle"], "attach")
+        try:
+            fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+        except OSError as e:
+            raise BenchError("%s: no attach socket at BUNDLE/attach after create: %s" % (name, e))
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            s.connect("/proc/self/fd/%d" % fd)
+        except OSError as e:
+            s.close()
+            raise BenchError("%s: connect to the attach socket failed: %s" % (name, e))
+        finally:
+            os.close(fd)
+        # A blocking socket (no Python timeout, which would poll() before
+        # every recv) with a kernel receive timeout as the hang guard.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack("ll", 30, 0))
+        return s
+
+    def attach_monitor(self, name, path, kind, repeats, warmup=False):
+        """The producer under a monitor with one attach client connected
+        before `runc start`; every packet read until EOF. Returns
+        throughput_monitor's dict plus got (data bytes received) and packets;
+        wall = `runc start` to the client's EOF."""
+        pat, pbytes, plines = self.pattern(kind)
+        want_bytes, want_lines = pbytes * repeats, plines * repeats
+        run = self.new_run("a", self.producer_args(repeats), mount=pat)
+        monpid = self.create(name, path, run)
+        sock = self.attach_connect(name, run)
+        bufsize = self.o.attach_bufsize
+        buf = bytearray(bufsize)
+        recv_into, count = sock.recv_into, buf.count
+        got = lines = packets = biggest = 0
+        other = oversize = 0
+        watch = ExitDirWatch(run["exits"])
+        try:
+            t0 = time.monotonic()
+            starter = subprocess.Popen([self.runc, "--root", self.runc_root, "start", run["cid"]],
+                                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.PIPE)
+            self.children.append(starter)
+            try:
+                while True:
+                    # MSG_TRUNC: a packet longer than the buffer returns its
+                    # real length (the excess is lost to the reader, as it
+                    # would be to podman's 8193-byte reads).
+                    n = recv_into(buf, bufsize, socket.MSG_TRUNC)
+                    if n == 0:
+                        break
+                    packets += 1
+                    if n > bufsize:
+                        oversize += 1
+                        biggest = max(biggest, n)
+                        n = bufsize
+                    if buf[0] != 2:
+                        other += 1
+                    got += n - 1
+                    lines += count(b"\n", 1, n)
+            except BlockingIOError:
+                raise BenchError("%s: attach client got no packet and no EOF for 30 s "
+                                 "(%d bytes read)" % (name, got))
+            t1 = time.monotonic()
+            sock.close()
+            _, err = starter.communicate(timeout=60)
+            self.children.remove(starter)
+            if starter.returncode != 0:
+                raise BenchError("runc start failed (%d): %s" % (
+                    starter.returncode, err.decode("utf-8", "replace").strip()))
+            if watch.wait(run["cid"], 60) is None:
+                raise BenchError("%s: no exit file for %s" % (name, run["cid"]))
+        finally:
+            watch.close()
+            sock.close()
+        cpu = self.reap_monitor(name, run, monpid)
+        self.check_exit(name, run, 0)
+        ok = got == want_bytes and lines == want_lines and not other and not oversize
+        if not ok:
+            detail = "%d packets, %d bytes of %d, %d lines of %d" % (
+                packets, got, want_bytes, lines, want_lines)
+            if other:
+                detail += ", %d with a stream byte other than 2 (stdout)" % other
+            if oversize:
+                detail += ", %d longer than %d bytes (largest %d)" % (oversize, bufsize, biggest)
+            self.failures.append("attach, %s, %s lines, %d bytes%s: %s" % (
+                name, kind, want_bytes, " (warm-up)" if warmup else "", detail))
+            self.failed.add("attach")
+            log("  LOST OUTPUT (attach): %s %s: %s" % (name, kind, detail))
+        self.delete(run)
+        self.finish_run(run)
+        return {"bytes": want_bytes, "got": got, "packets": packets, "wall": t1 - t0,
+                "cpu": cpu, "ok": ok}
+
+    def bench_attach(self):
+        repeats = self.o.attach_mib
+        res = {}
+        for kind in ("100B", "64KiB"):
+            log("attach, %s lines, %d MiB, %d-byte reads: warm-up"
+                % (kind, self.o.attach_warmup_mib, self.o.attach_bufsize))
+            for name, path in self.monitors:
+                self.attach_monitor(name, path, kind, self.o.attach_warmup_mib, warmup=True)
+            runs = {name: [] for name, _ in self.monitors}
+            for i in range(self.o.reps):
+                order = self.monitors if i % 2 == 0 else self.monitors[::-1]
+                for name, path in order:
+                    x = self.attach_monitor(name, path, kind, repeats)
+                    runs[name].append(x)
+                    log("  rep %d %-6s %7.1f MiB/s  wall %.3f s  cpu %.3f s  %d packets%s" % (
+                        i + 1, name, x["got"] / MiB / x["wall"], x["wall"], x["cpu"],
+                        x["packets"], "" if x["ok"] else "  LOST OUTPUT (%.1f%% received)"
+                        % (100.0 * x["got"] / x["bytes"])))
+            res[kind] = runs
+        self.results["attach"] = res
+
+    # -- 3. lifecycle --
 
     def lifecycle_monitor(self, name, path):
         run = self.new_run("l", ["true"])
@@ -494,7 +628,7 @@ class Bench:
             log("  %-8s median %.1f ms" % (name, 1000 * median([x["wall"] for x in runs[name]])))
         self.results["lifecycle"] = runs
 
-    # -- 3. idle memory --
+    # -- 4. idle memory --
 
     def bench_memory(self):
         samples = {name: [] for name, _ in self.monitors}
@@ -658,7 +792,8 @@ def report(bench, opts, started, elapsed):
           "Every log was parsed back and matched the producer's bytes and lines%s. "
           "One untimed %d MiB warm-up run per variant first."
           % (o.size_mib, o.size_mib, o.reps,
-             "" if not bench.failures else " **except the runs listed under Failures**",
+             "" if "throughput" not in bench.failed
+             else " **except the runs listed under Failures**",
              o.warmup_mib))
         w("")
         w("| lines | monitor | MiB/s | wall s | CPU s | CPU ms/MiB |")
@@ -686,10 +821,64 @@ def report(bench, opts, started, elapsed):
         w("(MiB/s: median, then min–max over the repetitions. Ratio > 1 on MiB/s and "
           "< 1 on CPU favour tether.)")
         w("")
+    if "attach" in res:
+        w("## 2. Attach throughput")
+        w("")
+        w("The producer of section 1 (≈ %d MiB per run, %d repetitions, one untimed %d MiB "
+          "warm-up run per monitor first) with ONE client on the attach socket "
+          "(`--full-attach`: BUNDLE/attach, SOCK_SEQPACKET), connected as podman does "
+          "(socket file opened O_PATH, connect() to /proc/self/fd/N) after the sync "
+          "message and before `runc start`. The client is this bench process: a tight "
+          "blocking recv loop with a %d-byte buffer%s, reading every packet until EOF. "
+          "MiB/s = data bytes received (stream byte excluded) / wall time from `runc start` "
+          "to the client's EOF. Every packet must carry stream byte 2 (stdout) and at most "
+          "%d data bytes, and the bytes and lines received must equal what the producer "
+          "wrote; a run that falls short is lost output (listed under Failures, exit "
+          "status 1). The k8s-file log is written too during these runs (both monitors, "
+          "same `-l k8s-file:` as section 1), so MiB/s and CPU include the log writes; "
+          "CPU = the monitor process's own utime+stime over its whole life, as in "
+          "section 1, per MiB the producer wrote. A client slower than the producer is "
+          "normal here (it shares the 2 cores with the monitor and the container): conmon "
+          "then blocks on its write to the client (backpressure: the container waits, "
+          "nothing is lost); a monitor that drops what the client cannot take in time "
+          "shows received < 100%%."
+          % (o.attach_mib, o.reps, o.attach_warmup_mib, o.attach_bufsize,
+             " (podman's: 1 stream byte + 8192)" if o.attach_bufsize == 8193 else "",
+             o.attach_bufsize - 1))
+        w("")
+        w("| lines | monitor | MiB/s | wall s | received | CPU s | CPU ms/MiB |")
+        w("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+        for kind, runs in res["attach"].items():
+            med = {}
+            for name in ("conmon", "tether"):
+                xs = runs[name]
+                rates = [x["got"] / MiB / x["wall"] for x in xs]
+                mibs, wall = median(rates), median([x["wall"] for x in xs])
+                mib = xs[0]["bytes"] / MiB
+                cpu = median([x["cpu"] for x in xs])
+                fracs = [x["got"] / x["bytes"] for x in xs]
+                lossy = sum(1 for x in xs if not x["ok"])
+                med[name] = (mibs, wall, cpu, lossy)
+                recv = ("100%" if not lossy else "**%.1f%%** (%d of %d runs short; min %.1f%%)"
+                        % (100 * median(fracs), lossy, len(xs), 100 * min(fracs)))
+                w("| %s | %s | %.1f (%.0f–%.0f) | %.3f | %s | %.3f | %.2f |" % (
+                    kind, name, mibs, min(rates), max(rates), wall, recv, cpu,
+                    1000 * cpu / mib))
+            t, c = med["tether"], med["conmon"]
+            w("| %s | **tether/conmon** | **%s**%s | %s | | **%s** | %s |" % (
+                kind, fmt_ratio(t[0], c[0]),
+                " (lossy)" if t[3] or c[3] else "", fmt_ratio(t[1], c[1]),
+                fmt_ratio(t[2], c[2]), fmt_ratio(t[2], c[2])))
+        w("")
+        w("(MiB/s: median, then min–max over the repetitions, of bytes actually received. "
+          "received: median share of the written bytes that reached the client. Ratio > 1 "
+          "on MiB/s and < 1 on CPU favour tether; a ratio marked lossy compares runs "
+          "that did not deliver everything.)")
+        w("")
     if "lifecycle" in res:
         runs = res["lifecycle"]
         floor = median([x["wall"] for x in runs["runc run"]])
-        w("## 2. Lifecycle of a `true` container")
+        w("## 3. Lifecycle of a `true` container")
         w("")
         w("%d repetitions. Wall = spawning the monitor → sync message → `runc start` → "
           "exit file; floor = `runc run --keep` of the same bundle. CPU = the monitor "
@@ -716,7 +905,7 @@ def report(bench, opts, started, elapsed):
         w("")
     if "memory" in res:
         mem = res["memory"]
-        w("## 3. Idle memory")
+        w("## 4. Idle memory")
         w("")
         w("%d `sleep 1000` containers per monitor at a time (%d round%s), "
           "/proc/PID/smaps_rollup of each monitor; median of %d monitors each. Pss splits "
@@ -757,9 +946,12 @@ def report(bench, opts, started, elapsed):
       "(1 048 600 B) or 16 lines of 64 KiB (1 MiB)" % o.size_mib)
     w("#    ceiling: %s --root TMP/runc create --bundle BUNDLE --pid-file P ID | wc -c; "
       "runc start ID" % o.runc)
-    w("# 2. `true` under each monitor; floor:")
+    w("# 2. the same producer, %d MiB; before runc start one attach client:" % o.attach_mib)
+    w("#    fd = open(BUNDLE/attach, O_PATH); connect(SOCK_SEQPACKET, /proc/self/fd/fd);")
+    w("#    recv(%d bytes, MSG_TRUNC) until EOF" % o.attach_bufsize)
+    w("# 3. `true` under each monitor; floor:")
     w("%s --root TMP/runc run --keep --bundle BUNDLE ID </dev/null >/dev/null" % o.runc)
-    w("# 3. `sleep 1000` x %d under each monitor; cat /proc/MONPID/smaps_rollup; "
+    w("# 4. `sleep 1000` x %d under each monitor; cat /proc/MONPID/smaps_rollup; "
       "runc kill ID KILL" % o.idle)
     w("```")
     w("")
@@ -839,10 +1031,16 @@ def parse_args(argv):
     p.add_argument("--size-mib", type=int, help="MiB per throughput run (200; quick 32)")
     p.add_argument("--warmup-mib", type=int, help="untimed first run per variant (--size-mib)")
     p.add_argument("--reps", type=int, help="throughput repetitions (5; quick 5)")
+    p.add_argument("--attach-mib", type=int,
+                   help="MiB per attach-throughput run (--size-mib)")
+    p.add_argument("--attach-bufsize", type=int, default=8193,
+                   help="the attach client's recv buffer: 8193 = podman's (default); "
+                   "packets longer than it count as lost output")
     p.add_argument("--lifecycle-reps", type=int, help="lifecycle repetitions (50; quick 15)")
     p.add_argument("--idle", type=int, help="idle containers per monitor (10; quick 5)")
     p.add_argument("--memory-rounds", type=int, help="idle-memory rounds (2; quick 1)")
-    p.add_argument("--only", action="append", choices=("throughput", "lifecycle", "memory"),
+    p.add_argument("--only", action="append",
+                   choices=("throughput", "attach", "lifecycle", "memory"),
                    help="run only this part (repeatable)")
     p.add_argument("--tmpdir", default="/dev/shm" if os.path.isdir("/dev/shm") else None,
                    help="where the temp dir goes (default /dev/shm, a tmpfs)")
@@ -862,6 +1060,13 @@ def parse_args(argv):
         # first-touch page faults (tmpfs pages, the VM's memory), which
         # would otherwise land on whichever variant runs first.
         o.warmup_mib = o.size_mib
+        o.attach_warmup_mib = o.attach_mib or o.size_mib
+    else:
+        o.attach_warmup_mib = o.warmup_mib
+    if o.attach_mib is None:
+        o.attach_mib = o.size_mib
+    if o.attach_bufsize < 2:
+        p.error("--attach-bufsize must be at least 2 (stream byte + data)")
     o.invocation = ["bench/run.sh"] + argv
     return o
 
@@ -895,10 +1100,10 @@ def main(argv):
     started = datetime.datetime.now().astimezone()
     t_start = time.monotonic()
     bench = Bench(o)
-    parts = o.only or ["throughput", "lifecycle", "memory"]
+    parts = o.only or ["throughput", "attach", "lifecycle", "memory"]
     status = 0
     try:
-        for part in ("throughput", "lifecycle", "memory"):
+        for part in ("throughput", "attach", "lifecycle", "memory"):
             if part in parts:
                 getattr(bench, "bench_" + part)()
     except BenchError as e:
