@@ -3,7 +3,8 @@
  *
  * State layout under ROOT (default /run/tether):
  *   ROOT/runtime/          the OCI runtime's own --root
- *   ROOT/containers/ID/    one container: its OCI bundle, state.json, ctr.log,
+ *   ROOT/containers/ID/    one container: its OCI bundle, state.json, its log
+ *                          (ctr.log or ctr.json, rotated ones .1 ... .N),
  *                          exits/, shim.pid, pidfile, and the shim's sockets. */
 #ifndef TETHER_CTL_H
 #define TETHER_CTL_H
@@ -12,6 +13,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "tether/ctl_logcfg.h"
 #include "tether/diag.h"
 
 /* Exit status for every tetherctl failure (usage, unknown container,
@@ -75,6 +77,7 @@ struct ctl_create_opts {
 	char **args;	    /* NULL: keep process.args */
 	const char *exit_command;
 	char **exit_command_args;
+	struct ctl_log_config log;
 };
 /* Create the container under its shim; returns its pid or -1. */
 pid_t ctl_create_container(struct ctl_context *ctx, const struct ctl_create_opts *opts,

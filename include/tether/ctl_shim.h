@@ -13,13 +13,14 @@
 
 /* The shim's argv (NULL-terminated; g_strfreev). */
 char **ctl_shim_argv(const struct ctl_context *ctx, const char *id, const char *name,
-		     const char *cdir, const char *exit_command, char *const *exit_command_args);
+		     const char *cdir, const struct ctl_log_config *log, const char *exit_command,
+		     char *const *exit_command_args);
 
 /* Spawn the shim for container id in cdir and wait until the container is
  * created. Returns the container pid, or -1 with *error holding the
  * runtime's or the shim's message. */
 pid_t ctl_shim_create(const struct ctl_context *ctx, const char *id, const char *name,
-		      const char *cdir, const char *exit_command, char *const *exit_command_args,
-		      GError **error);
+		      const char *cdir, const struct ctl_log_config *log, const char *exit_command,
+		      char *const *exit_command_args, GError **error);
 
 #endif

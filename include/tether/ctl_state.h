@@ -8,6 +8,7 @@
 
 #include <glib.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "tether/ctl.h"
@@ -15,13 +16,16 @@
 struct ctl_state {
 	char *id;
 	char *name;
-	char *bundle;  /* the original bundle, absolute */
-	char *runtime; /* absolute */
-	char *shim;    /* absolute */
-	char *created; /* RFC 3339, UTC */
-	char *log_path;
-	pid_t shim_pid; /* 0: not known yet */
-	pid_t pid;	/* 0: not known yet */
+	char *bundle;	      /* the original bundle, absolute */
+	char *runtime;	      /* absolute */
+	char *shim;	      /* absolute */
+	char *created;	      /* RFC 3339, UTC */
+	char *log_driver;     /* NULL (older state.json): k8s-file */
+	char *log_path;	      /* NULL: none (journald, none) */
+	int64_t log_size_max; /* 0: no limit */
+	int log_max_files;    /* 0: no rotation */
+	pid_t shim_pid;	      /* 0: not known yet */
+	pid_t pid;	      /* 0: not known yet */
 };
 
 void ctl_state_clear(struct ctl_state *st);

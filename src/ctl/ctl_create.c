@@ -50,7 +50,10 @@ static pid_t populate(struct ctl_context *ctx, const struct ctl_create_opts *opt
 		.runtime = ctx->runtime,
 		.shim = ctx->shim,
 		.created = g_date_time_format_iso8601(now),
-		.log_path = g_build_filename(cdir, "ctr.log", NULL),
+		.log_driver = (char *)ctl_logcfg_driver_name(opts->log.driver),
+		.log_path = ctl_logcfg_file_path(opts->log.driver, cdir),
+		.log_size_max = opts->log.size_max,
+		.log_max_files = opts->log.max_files,
 	};
 	g_autofree char *bundle = st.bundle, *created = st.created, *log_path = st.log_path;
 	/* Written before the shim starts, so a tetherctl killed while waiting
@@ -61,7 +64,7 @@ static pid_t populate(struct ctl_context *ctx, const struct ctl_create_opts *opt
 			    g_strerror(-r));
 		return -1;
 	}
-	pid_t pid = ctl_shim_create(ctx, st.id, st.name, cdir, opts->exit_command,
+	pid_t pid = ctl_shim_create(ctx, st.id, st.name, cdir, &opts->log, opts->exit_command,
 				    opts->exit_command_args, error);
 	if (pid < 0)
 		return -1;
@@ -116,6 +119,7 @@ int ctl_create_main(struct ctl_context *ctx, int argc, char **argv, GError **err
 {
 	g_autofree char *bundle = NULL, *name = NULL, *exit_command = NULL;
 	g_auto(GStrv) exit_args = NULL;
+	g_auto(ctl_logcfg_args) log_args = CTL_LOGCFG_ARGS_INIT;
 	const GOptionEntry entries[] = {
 		{"bundle", 'b', 0, G_OPTION_ARG_FILENAME, &bundle,
 		 "OCI bundle holding config.json (default: .)", "DIR"},
@@ -124,6 +128,7 @@ int ctl_create_main(struct ctl_context *ctx, int argc, char **argv, GError **err
 		 "Program the shim runs after the container exits", "PATH"},
 		{"exit-command-arg", 0, 0, G_OPTION_ARG_STRING_ARRAY, &exit_args,
 		 "Argument for the exit command (repeatable)", "ARG"},
+		CTL_LOGCFG_OPTION_ENTRIES(&log_args),
 		G_OPTION_ENTRY_NULL,
 	};
 	bool help;
@@ -137,7 +142,7 @@ int ctl_create_main(struct ctl_context *ctx, int argc, char **argv, GError **err
 		g_set_error(error, CTL_ERROR, CTL_ERROR_USAGE, "create: missing container id");
 		return -1;
 	}
-	const struct ctl_create_opts opts = {
+	struct ctl_create_opts opts = {
 		.id = argv[1],
 		.name = name,
 		.bundle = bundle,
@@ -145,5 +150,8 @@ int ctl_create_main(struct ctl_context *ctx, int argc, char **argv, GError **err
 		.exit_command = exit_command,
 		.exit_command_args = exit_args,
 	};
+	if (!ctl_check_id(opts.id, error) ||
+	    !ctl_logcfg_from_args(&log_args, opts.id, &opts.log, error))
+		return -1;
 	return ctl_create_container(ctx, &opts, error) < 0 ? -1 : 0;
 }

@@ -1,148 +1,116 @@
-/* logs: the container's output, read back from its k8s-file log. */
+/* logs: the container's output, read back from its log file and the files
+ * it was rotated into, or from the journal. */
 #define G_LOG_DOMAIN "ctl"
 
 #include "tether/ctl.h"
 #include "tether/ctl_exit.h"
+#include "tether/ctl_logfiles.h"
+#include "tether/ctl_logjournal.h"
+#include "tether/ctl_logout.h"
 #include "tether/ctl_logs.h"
 #include "tether/ctl_state.h"
 #include "tether/fdutil.h"
-#include "tether/k8slog.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
-#include <stdio.h>
-#include <string.h>
 #include <sys/inotify.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
-#define CTL_LOGS_CHUNK (64 * 1024)
-#define CTL_LOGS_FLUSH (64 * 1024)
 /* -f re-checks at least this often, whatever inotify says. */
 #define CTL_LOGS_POLL_MS 1000
 
-void ctl_logs_out_init(struct ctl_logs_out *out, int out_fd, int err_fd, bool timestamps)
+/* Count the lines of the files (since may be NULL), and rewind them. */
+static int count_files(GArray *files, enum ctl_logread_format format, const struct timespec *since,
+		       long long *ret_lines)
 {
-	memset(out, 0, sizeof(*out));
-	out->fd[0] = out_fd;
-	out->fd[1] = err_fd;
-	out->timestamps = timestamps;
-	out->bol[0] = out->bol[1] = true;
-	out->pending = g_string_new(NULL);
-}
-
-int ctl_logs_out_flush(struct ctl_logs_out *out)
-{
-	int fd = out->fd[out->pending_stream];
-	if (out->pending->len > 0 && fd >= 0 && out->error == 0)
-		out->error = fdutil_write_all(fd, out->pending->str, out->pending->len);
-	g_string_truncate(out->pending, 0);
-	return out->error;
-}
-
-void ctl_logs_out_clear(struct ctl_logs_out *out)
-{
-	if (out->pending != NULL)
-		g_string_free(out->pending, TRUE);
-	out->pending = NULL;
-}
-
-static void emit(struct ctl_logs_out *out, int stream, const char *data, size_t len)
-{
-	if (out->fd[stream] < 0)
-		return;
-	/* One buffer for both streams keeps their order on a shared terminal. */
-	if (stream != out->pending_stream || out->pending->len >= CTL_LOGS_FLUSH) {
-		ctl_logs_out_flush(out);
-		out->pending_stream = stream;
-	}
-	g_string_append_len(out->pending, data, (gssize)len);
-}
-
-static void render(struct ctl_logs_out *out, const struct k8slog_record *rec)
-{
-	int s = rec->stream == K8SLOG_STDERR ? 1 : 0;
-	out->last_partial = rec->partial;
-	if (!rec->partial)
-		out->lines++;
-	if (out->skip > 0) {
-		if (!rec->partial)
-			out->skip--;
-		return;
-	}
-	if (out->timestamps && out->bol[s]) {
-		emit(out, s, rec->timestamp, rec->timestamp_len);
-		emit(out, s, " ", 1);
-	}
-	emit(out, s, rec->content, rec->content_len);
-	if (!rec->partial)
-		emit(out, s, "\n", 1);
-	out->bol[s] = !rec->partial;
-}
-
-size_t ctl_logs_feed(struct ctl_logs_out *out, const char *buf, size_t len)
-{
-	size_t done = 0;
-	while (done < len) {
-		const char *line = buf + done;
-		const char *nl = memchr(line, '\n', len - done);
-		if (nl == NULL)
-			break;
-		done += (size_t)(nl - line) + 1;
-		out->lineno++;
-		struct k8slog_record rec;
-		if (k8slog_parse_record(line, (size_t)(nl - line), &rec) < 0) {
-			if (out->corrupt++ == 0 && out->fd[0] >= 0) {
-				ctl_logs_out_flush(out);
-				fprintf(stderr,
-					"tetherctl: warning: corrupt log record at line %lld "
-					"skipped\n",
-					out->lineno);
-			}
-			continue;
-		}
-		render(out, &rec);
-	}
-	return done;
-}
-
-/* Read fd to EOF through the renderer; buf keeps an incomplete last line. */
-static int drain(int fd, GByteArray *buf, struct ctl_logs_out *out)
-{
-	g_autofree char *chunk = g_malloc(CTL_LOGS_CHUNK);
-	for (;;) {
-		ssize_t n = read(fd, chunk, CTL_LOGS_CHUNK);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return 0;
-		g_byte_array_append(buf, (const guint8 *)chunk, (guint)n);
-		size_t used = ctl_logs_feed(out, (const char *)buf->data, buf->len);
-		g_byte_array_remove_range(buf, 0, (guint)used);
-		if (out->error < 0)
-			return out->error;
-	}
-}
-
-int ctl_logs_count_lines(const char *path, long long *ret_lines)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT) {
-		*ret_lines = 0;
-		return 0;
-	}
-	if (fd < 0)
-		return -errno;
-	struct ctl_logs_out out;
-	ctl_logs_out_init(&out, -1, -1, false);
+	struct ctl_logout counter;
+	ctl_logout_init(&counter, -1, -1, format, false);
+	counter.since_set = since != NULL;
+	if (since != NULL)
+		counter.since = *since;
 	g_autoptr(GByteArray) buf = g_byte_array_new();
-	int r = drain(fd, buf, &out);
+	int r = 0;
+	for (guint i = 0; i < files->len && r == 0; i++) {
+		int fd = g_array_index(files, struct ctl_logfile, i).fd;
+		r = ctl_logout_drain(&counter, fd, buf);
+		if (r == 0 && lseek(fd, 0, SEEK_SET) < 0)
+			r = -errno;
+		ctl_logout_end_file(&counter, buf);
+	}
 	if (r == 0)
-		*ret_lines = out.lines + (out.last_partial ? 1 : 0);
-	ctl_logs_out_clear(&out);
+		*ret_lines = counter.lines;
+	ctl_logout_clear(&counter);
 	return r;
+}
+
+int ctl_logs_count_lines(const char *path, enum ctl_logread_format format,
+			 const struct timespec *since, long long *ret_lines)
+{
+	g_autoptr(GArray) files = NULL;
+	int r = ctl_logfiles_open(path, NULL, &files);
+	if (r < 0)
+		return r;
+	return count_files(files, format, since, ret_lines);
+}
+
+/* One reader of a log: the file it reads now, and how it hears of more. */
+struct reader {
+	const char *cdir;
+	const struct ctl_state *st;
+	const char *path;
+	struct ctl_logout *out;
+	enum ctl_logread_format format;
+	GByteArray *buf;
+	struct ctl_logfile cur; /* fd -1: none yet */
+	int ifd;		/* inotify, -f only */
+	int wd;			/* the watch on cur */
+};
+
+/* Read the files in turn; the last one stays open as cur. */
+static int read_files(struct reader *rd, GArray *files)
+{
+	for (guint i = 0; i < files->len; i++) {
+		if (rd->cur.fd >= 0)
+			ctl_logout_end_file(rd->out, rd->buf);
+		ctl_logfile_clear(&rd->cur);
+		rd->cur = ctl_logfile_steal(&g_array_index(files, struct ctl_logfile, i));
+		rd->out->source = rd->cur.path;
+		rd->out->lineno = 0;
+		if (rd->ifd >= 0) {
+			/* The open file itself, whatever its name is by now. */
+			g_autofree char *self = g_strdup_printf("/proc/self/fd/%d", rd->cur.fd);
+			if (rd->wd >= 0)
+				(void)inotify_rm_watch(rd->ifd, rd->wd);
+			rd->wd = inotify_add_watch(rd->ifd, self, IN_MODIFY);
+		}
+		int r = ctl_logout_drain(rd->out, rd->cur.fd, rd->buf);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* While the log's path names another file than cur (rotated, or started
+ * anew), finish cur and read the files written after it. */
+static int catch_up(struct reader *rd)
+{
+	for (;;) {
+		bool have = rd->cur.fd >= 0;
+		int r = ctl_logfiles_replaced(rd->path, have ? &rd->cur : NULL);
+		if (r <= 0)
+			return r;
+		if (have && (r = ctl_logout_drain(rd->out, rd->cur.fd, rd->buf)) < 0)
+			return r;
+		g_autoptr(GArray) files = NULL;
+		r = ctl_logfiles_open(rd->path, have ? &rd->cur : NULL, &files);
+		if (r < 0)
+			return r;
+		if (files->len == 0)
+			return 0;
+		if ((r = read_files(rd, files)) < 0)
+			return r;
+	}
 }
 
 static void wait_for_change(int ifd)
@@ -164,65 +132,139 @@ static bool finished(const char *cdir, const struct ctl_state *st)
 	return !ctl_shim_alive(st->shim_pid, st->shim, st->id);
 }
 
-static int show(const char *cdir, const struct ctl_state *st, const char *path, bool follow,
-		struct ctl_logs_out *out, GError **error)
+static int follow_loop(struct reader *rd, bool follow)
 {
-	_cleanup_close_ int ifd = -1, fd = -1;
-	if (follow) {
-		g_autofree char *exits = g_build_filename(cdir, "exits", NULL);
-		ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-		if (ifd >= 0) {
-			(void)inotify_add_watch(ifd, cdir, IN_CREATE | IN_MOVED_TO);
-			(void)inotify_add_watch(ifd, exits, IN_CREATE | IN_MOVED_TO);
-		}
-	}
-	g_autoptr(GByteArray) buf = g_byte_array_new();
 	/* After the container is done, one more pass reads what it left. */
 	bool last_pass = false;
 	for (;;) {
-		if (fd < 0) {
-			fd = open(path, O_RDONLY | O_CLOEXEC);
-			if (fd < 0 && errno != ENOENT) {
-				g_set_error(error, CTL_ERROR, CTL_ERROR_FAILED,
-					    "cannot open %s: %s", path, g_strerror(errno));
-				return -1;
-			}
-			if (fd >= 0 && ifd >= 0)
-				(void)inotify_add_watch(ifd, path, IN_MODIFY);
-		}
-		if (fd >= 0) {
-			int r = drain(fd, buf, out);
-			if (r == -EPIPE)
-				return 0;
-			if (r < 0) {
-				g_set_error(error, CTL_ERROR, CTL_ERROR_FAILED, "%s: %s", path,
-					    g_strerror(-r));
-				return -1;
-			}
-		}
-		if (ctl_logs_out_flush(out) == -EPIPE)
-			return 0;
-		if (!follow || last_pass)
-			return 0;
-		if (finished(cdir, st)) {
+		int r = rd->cur.fd >= 0 ? ctl_logout_drain(rd->out, rd->cur.fd, rd->buf) : 0;
+		if (r == 0)
+			r = catch_up(rd);
+		if (r == 0)
+			r = ctl_logout_flush(rd->out);
+		if (r < 0 || !follow || last_pass)
+			return r;
+		if (finished(rd->cdir, rd->st)) {
 			last_pass = true;
 			continue;
 		}
-		if (ifd >= 0)
-			wait_for_change(ifd);
+		if (rd->ifd >= 0)
+			wait_for_change(rd->ifd);
 		else
 			g_usleep(CTL_LOGS_POLL_MS * 1000);
 	}
+}
+
+static int show(struct reader *rd, bool follow, long long tail)
+{
+	_cleanup_close_ int ifd = -1;
+	if (follow) {
+		g_autofree char *exits = g_build_filename(rd->cdir, "exits", NULL);
+		g_autofree char *dir = g_path_get_dirname(rd->path);
+		ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+		if (ifd >= 0) {
+			/* A new file at the path, a rotation, the exit file. */
+			(void)inotify_add_watch(ifd, dir, IN_CREATE | IN_MOVED_TO);
+			(void)inotify_add_watch(ifd, exits, IN_CREATE | IN_MOVED_TO);
+		}
+	}
+	rd->ifd = ifd;
+	g_autoptr(GArray) files = NULL;
+	int r = ctl_logfiles_open(rd->path, NULL, &files);
+	if (r == 0 && tail >= 0) {
+		long long lines = 0;
+		r = count_files(files, rd->format, rd->out->since_set ? &rd->out->since : NULL,
+				&lines);
+		rd->out->skip = MAX(0, lines - tail);
+	}
+	if (r == 0)
+		r = read_files(rd, files);
+	if (r == 0)
+		r = follow_loop(rd, follow);
+	ctl_logfile_clear(&rd->cur);
+	rd->out->source = NULL;
+	rd->ifd = -1;
+	return r;
+}
+
+/* Which log, and where: older state.json files name no driver. */
+static bool log_source(const char *cdir, const struct ctl_state *st,
+		       enum ctl_log_driver *ret_driver, char **ret_path, GError **error)
+{
+	enum ctl_log_driver driver = CTL_LOG_K8S_FILE;
+	if (st->log_driver != NULL && ctl_logcfg_driver_from_name(st->log_driver, &driver) < 0) {
+		g_set_error(error, CTL_ERROR, CTL_ERROR_FAILED,
+			    "container %s has an unknown log driver '%s'", st->id, st->log_driver);
+		return false;
+	}
+	if (st->log_driver == NULL) {
+		/* state.json lost: the file that is there tells. */
+		g_autofree char *k8s = ctl_logcfg_file_path(CTL_LOG_K8S_FILE, cdir);
+		g_autofree char *json = ctl_logcfg_file_path(CTL_LOG_JSON_FILE, cdir);
+		if (!g_file_test(k8s, G_FILE_TEST_EXISTS) && g_file_test(json, G_FILE_TEST_EXISTS))
+			driver = CTL_LOG_JSON_FILE;
+	}
+	*ret_driver = driver;
+	*ret_path = st->log_path != NULL && st->log_driver != NULL
+			    ? g_strdup(st->log_path)
+			    : ctl_logcfg_file_path(driver, cdir);
+	return true;
+}
+
+/* Every kept file is open at once (up to 1000 rotated ones and the log),
+ * more than a soft limit of 1024 leaves room for. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static int show_file(const char *cdir, const struct ctl_state *st, enum ctl_log_driver driver,
+		     const char *path, const struct ctl_logs_request *req, GError **error)
+{
+	raise_fd_limit();
+	struct ctl_logout out;
+	enum ctl_logread_format format =
+		driver == CTL_LOG_JSON_FILE ? CTL_LOGREAD_JSON : CTL_LOGREAD_K8S;
+	ctl_logout_init(&out, STDOUT_FILENO, STDERR_FILENO, format, req->timestamps);
+	out.since_set = req->since_set;
+	out.since = req->since;
+	g_autoptr(GByteArray) buf = g_byte_array_new();
+	struct reader rd = {
+		.cdir = cdir,
+		.st = st,
+		.path = path,
+		.out = &out,
+		.format = format,
+		.buf = buf,
+		.cur = {.fd = -1},
+		.ifd = -1,
+		.wd = -1,
+	};
+	int r = show(&rd, req->follow, req->tail);
+	ctl_logout_clear(&out);
+	if (r == -EPIPE || r == 0)
+		return 0;
+	g_set_error(error, CTL_ERROR, CTL_ERROR_FAILED, "%s: %s", path, g_strerror(-r));
+	return -1;
 }
 
 int ctl_logs_main(struct ctl_context *ctx, int argc, char **argv, GError **error)
 {
 	gboolean timestamps = FALSE, follow = FALSE;
 	int tail = -1;
+	g_autofree char *since = NULL;
 	const GOptionEntry entries[] = {
 		{"timestamps", 't', 0, G_OPTION_ARG_NONE, &timestamps,
 		 "Prefix each line with its time", NULL},
 		{"tail", 'n', 0, G_OPTION_ARG_INT, &tail, "Show only the last N lines", "N"},
+		{"since", 0, 0, G_OPTION_ARG_STRING, &since,
+		 "Only lines from TIME on: RFC 3339, Unix seconds, or a duration ago (10s, 5m, "
+		 "2h)",
+		 "TIME"},
 		{"follow", 'f', 0, G_OPTION_ARG_NONE, &follow, "Follow until the container exits",
 		 NULL},
 		G_OPTION_ENTRY_NULL,
@@ -237,29 +279,37 @@ int ctl_logs_main(struct ctl_context *ctx, int argc, char **argv, GError **error
 		g_set_error(error, CTL_ERROR, CTL_ERROR_USAGE, "logs: expected one container id");
 		return -1;
 	}
+	struct ctl_logs_request req = {.timestamps = timestamps, .follow = follow, .tail = tail};
+	if (since != NULL) {
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		if (ctl_logread_parse_since(since, &now, &req.since) < 0) {
+			g_set_error(error, CTL_ERROR, CTL_ERROR_USAGE,
+				    "logs: invalid --since '%s': use RFC 3339 "
+				    "(2026-11-23T12:00:00Z), Unix seconds or a duration (10s, 5m, "
+				    "2h)",
+				    since);
+			return -1;
+		}
+		req.since_set = true;
+	}
 	g_autofree char *cdir = ctl_lookup_container(ctx, argv[1], error);
 	if (cdir == NULL)
 		return -1;
 	struct ctl_state st;
 	ctl_state_load_lenient(cdir, argv[1], &st);
-	g_autofree char *path = g_build_filename(cdir, "ctr.log", NULL);
-
-	struct ctl_logs_out out;
-	ctl_logs_out_init(&out, STDOUT_FILENO, STDERR_FILENO, timestamps);
-	int ret = 0;
-	if (tail >= 0) {
-		long long total = 0;
-		int r = ctl_logs_count_lines(path, &total);
-		if (r < 0) {
-			g_set_error(error, CTL_ERROR, CTL_ERROR_FAILED, "%s: %s", path,
-				    g_strerror(-r));
-			ret = -1;
-		}
-		out.skip = MAX(0, total - tail);
-	}
-	if (ret == 0)
-		ret = show(cdir, &st, path, follow, &out, error);
-	ctl_logs_out_clear(&out);
+	enum ctl_log_driver driver;
+	g_autofree char *path = NULL;
+	int ret = -1;
+	if (!log_source(cdir, &st, &driver, &path, error))
+		ret = -1;
+	else if (driver == CTL_LOG_JOURNALD)
+		ret = ctl_logjournal_show(cdir, &st, &req, error);
+	else if (driver == CTL_LOG_NONE)
+		g_set_error(error, CTL_ERROR, CTL_ERROR_FAILED,
+			    "container %s keeps no log (--log-driver none)", st.id);
+	else
+		ret = show_file(cdir, &st, driver, path, &req, error);
 	ctl_state_clear(&st);
 	return ret;
 }

@@ -121,6 +121,7 @@ int ctl_run_main(struct ctl_context *ctx, int argc, char **argv, GError **error)
 {
 	g_autofree char *bundle = NULL, *name = NULL, *exit_command = NULL;
 	g_auto(GStrv) exit_args = NULL;
+	g_auto(ctl_logcfg_args) log_args = CTL_LOGCFG_ARGS_INIT;
 	gboolean detach = FALSE;
 	const GOptionEntry entries[] = {
 		{"detach", 'd', 0, G_OPTION_ARG_NONE, &detach,
@@ -132,6 +133,7 @@ int ctl_run_main(struct ctl_context *ctx, int argc, char **argv, GError **error)
 		 "Program the shim runs after the container exits", "PATH"},
 		{"exit-command-arg", 0, 0, G_OPTION_ARG_STRING_ARRAY, &exit_args,
 		 "Argument for the exit command (repeatable)", "ARG"},
+		CTL_LOGCFG_OPTION_ENTRIES(&log_args),
 		G_OPTION_ENTRY_NULL,
 	};
 	bool help;
@@ -146,7 +148,7 @@ int ctl_run_main(struct ctl_context *ctx, int argc, char **argv, GError **error)
 		g_set_error(error, CTL_ERROR, CTL_ERROR_USAGE, "run: missing container id");
 		return -1;
 	}
-	const struct ctl_create_opts opts = {
+	struct ctl_create_opts opts = {
 		.id = argv[1],
 		.name = name,
 		.bundle = bundle,
@@ -154,6 +156,9 @@ int ctl_run_main(struct ctl_context *ctx, int argc, char **argv, GError **error)
 		.exit_command = exit_command,
 		.exit_command_args = exit_args,
 	};
+	if (!ctl_check_id(opts.id, error) ||
+	    !ctl_logcfg_from_args(&log_args, opts.id, &opts.log, error))
+		return -1;
 	if (ctl_create_container(ctx, &opts, error) < 0)
 		return -1;
 	g_autofree char *cdir = ctl_container_dir(ctx, opts.id);

@@ -22,7 +22,10 @@ void ctl_state_clear(struct ctl_state *st)
 	g_clear_pointer(&st->runtime, g_free);
 	g_clear_pointer(&st->shim, g_free);
 	g_clear_pointer(&st->created, g_free);
+	g_clear_pointer(&st->log_driver, g_free);
 	g_clear_pointer(&st->log_path, g_free);
+	st->log_size_max = 0;
+	st->log_max_files = 0;
 	st->shim_pid = 0;
 	st->pid = 0;
 }
@@ -42,7 +45,14 @@ char *ctl_state_to_json(const struct ctl_state *st)
 	add_str(obj, "runtime", st->runtime);
 	add_str(obj, "shim", st->shim);
 	add_str(obj, "created", st->created);
+	add_str(obj, "log_driver", st->log_driver);
 	add_str(obj, "log_path", st->log_path);
+	if (st->log_size_max > 0)
+		json_object_object_add(obj, "log_size_max",
+				       json_object_new_int64(st->log_size_max));
+	if (st->log_max_files > 0)
+		json_object_object_add(obj, "log_max_files",
+				       json_object_new_int(st->log_max_files));
 	json_object_object_add(obj, "shim_pid", json_object_new_int(st->shim_pid));
 	json_object_object_add(obj, "pid", json_object_new_int(st->pid));
 	return g_strdup_printf(
@@ -61,7 +71,7 @@ static int get_str(json_object *obj, const char *key, bool required, char **ret)
 	return 0;
 }
 
-static int get_pid(json_object *obj, const char *key, pid_t *ret)
+static int get_int(json_object *obj, const char *key, int64_t max, int64_t *ret)
 {
 	json_object *v = NULL;
 	if (!json_object_object_get_ex(obj, key, &v))
@@ -69,10 +79,18 @@ static int get_pid(json_object *obj, const char *key, pid_t *ret)
 	if (!json_object_is_type(v, json_type_int))
 		return -EINVAL;
 	int64_t n = json_object_get_int64(v);
-	if (n < 0 || n > INT32_MAX)
+	if (n < 0 || n > max)
 		return -EINVAL;
-	*ret = (pid_t)n;
+	*ret = n;
 	return 0;
+}
+
+static int get_pid(json_object *obj, const char *key, pid_t *ret)
+{
+	int64_t n = *ret;
+	int r = get_int(obj, key, INT32_MAX, &n);
+	*ret = (pid_t)n;
+	return r;
 }
 
 int ctl_state_from_json(const char *text, size_t len, struct ctl_state *ret_st)
@@ -82,6 +100,7 @@ int ctl_state_from_json(const char *text, size_t len, struct ctl_state *ret_st)
 	if (obj == NULL || !json_object_is_type(obj, json_type_object))
 		return -EINVAL;
 	struct ctl_state st = {0};
+	int64_t max_files = 0;
 	int r = 0;
 	if ((r = get_str(obj, "id", true, &st.id)) < 0 ||
 	    (r = get_str(obj, "name", false, &st.name)) < 0 ||
@@ -89,12 +108,16 @@ int ctl_state_from_json(const char *text, size_t len, struct ctl_state *ret_st)
 	    (r = get_str(obj, "runtime", false, &st.runtime)) < 0 ||
 	    (r = get_str(obj, "shim", false, &st.shim)) < 0 ||
 	    (r = get_str(obj, "created", false, &st.created)) < 0 ||
+	    (r = get_str(obj, "log_driver", false, &st.log_driver)) < 0 ||
 	    (r = get_str(obj, "log_path", false, &st.log_path)) < 0 ||
+	    (r = get_int(obj, "log_size_max", INT64_MAX, &st.log_size_max)) < 0 ||
+	    (r = get_int(obj, "log_max_files", INT32_MAX, &max_files)) < 0 ||
 	    (r = get_pid(obj, "shim_pid", &st.shim_pid)) < 0 ||
 	    (r = get_pid(obj, "pid", &st.pid)) < 0) {
 		ctl_state_clear(&st);
 		return r;
 	}
+	st.log_max_files = (int)max_files;
 	*ret_st = st;
 	return 0;
 }

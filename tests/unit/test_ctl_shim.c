@@ -82,8 +82,9 @@ static void test_argv(void **state)
 {
 	struct fixture *f = *state;
 	char *eargs[] = {"a", "b c", NULL};
+	const struct ctl_log_config log = {CTL_LOG_K8S_FILE, 0, 0};
 	g_auto(GStrv) argv =
-		ctl_shim_argv(&f->ctx, "c1", "web", "/r/containers/c1", "/bin/ex", eargs);
+		ctl_shim_argv(&f->ctx, "c1", "web", "/r/containers/c1", &log, "/bin/ex", eargs);
 	g_autofree char *line = g_strjoinv(" ", argv + 1);
 	g_autofree char *want = g_strdup_printf(
 		"--api-version 1 -c c1 -u c1 -n web -r /bin/true -b /r/containers/c1 "
@@ -97,6 +98,45 @@ static void test_argv(void **state)
 	assert_string_equal(argv[0], f->ctx.shim);
 }
 
+/* The log flags for each driver and limit. */
+static char *log_flags(struct fixture *f, enum ctl_log_driver driver, int64_t size_max,
+		       int max_files)
+{
+	const struct ctl_log_config log = {driver, size_max, max_files};
+	g_auto(GStrv) argv = ctl_shim_argv(&f->ctx, "c1", "c1", "/c", &log, NULL, NULL);
+	g_autofree char *line = g_strjoinv(" ", argv + 1);
+	const char *from = strstr(line, " -l ");
+	const char *to = strstr(line, " --full-attach");
+	assert_non_null(from);
+	assert_non_null(to);
+	return g_strndup(from + 1, (gsize)(to - from - 1));
+}
+
+static void test_argv_log(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		enum ctl_log_driver driver;
+		int64_t size_max;
+		int max_files;
+		const char *want;
+	} cases[] = {
+		{CTL_LOG_K8S_FILE, 0, 0, "-l k8s-file:/c/ctr.log"},
+		{CTL_LOG_JSON_FILE, 0, 0, "-l json-file:/c/ctr.json"},
+		{CTL_LOG_JOURNALD, 0, 0, "-l journald"},
+		{CTL_LOG_NONE, 0, 0, "-l none"},
+		/* Without rotation the shim starts the file anew, as conmon. */
+		{CTL_LOG_K8S_FILE, 20480, 0, "-l k8s-file:/c/ctr.log --log-size-max 20480"},
+		{CTL_LOG_JSON_FILE, 1048576, 5,
+		 "-l json-file:/c/ctr.json --log-size-max 1048576 --log-rotate --log-max-files 5"},
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *got =
+			log_flags(f, cases[i].driver, cases[i].size_max, cases[i].max_files);
+		assert_string_equal(got, cases[i].want);
+	}
+}
+
 static char *read_in(struct fixture *f, const char *name)
 {
 	g_autofree char *path = g_build_filename(f->dir, name, NULL);
@@ -105,12 +145,14 @@ static char *read_in(struct fixture *f, const char *name)
 	return text;
 }
 
+static const struct ctl_log_config k8s_log = {CTL_LOG_K8S_FILE, 0, 0};
+
 static void test_create_ok(void **state)
 {
 	struct fixture *f = *state;
 	g_setenv("FAKE_SHIM_MODE", "ok", TRUE);
 	g_autoptr(GError) error = NULL;
-	pid_t pid = ctl_shim_create(&f->ctx, "c1", "c1", f->cdir, NULL, NULL, &error);
+	pid_t pid = ctl_shim_create(&f->ctx, "c1", "c1", f->cdir, &k8s_log, NULL, NULL, &error);
 	assert_null(error);
 	assert_int_equal(pid, 4242);
 	g_autofree char *argv = read_in(f, "argv");
@@ -128,7 +170,8 @@ static void expect_error(struct fixture *f, const char *mode, const char *needle
 {
 	g_setenv("FAKE_SHIM_MODE", mode, TRUE);
 	g_autoptr(GError) error = NULL;
-	assert_int_equal(ctl_shim_create(&f->ctx, "c1", "c1", f->cdir, NULL, NULL, &error), -1);
+	assert_int_equal(
+		ctl_shim_create(&f->ctx, "c1", "c1", f->cdir, &k8s_log, NULL, NULL, &error), -1);
 	assert_non_null(error);
 	if (strstr(error->message, needle) == NULL)
 		fail_msg("'%s' not in '%s'", needle, error->message);
@@ -150,6 +193,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_argv, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_argv_log, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_ok, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_failures, setup, teardown),
 	};

@@ -71,7 +71,10 @@ static void test_state_round_trip(void **state)
 		.runtime = "/usr/sbin/runc",
 		.shim = "/usr/bin/tether",
 		.created = "2026-11-23T12:00:00.000000Z",
-		.log_path = "/run/tether/containers/c1/ctr.log",
+		.log_driver = "json-file",
+		.log_path = "/run/tether/containers/c1/ctr.json",
+		.log_size_max = 20480,
+		.log_max_files = 7,
 		.shim_pid = 1234,
 		.pid = 5678,
 	};
@@ -89,7 +92,10 @@ static void test_state_round_trip(void **state)
 	assert_string_equal(back.runtime, st.runtime);
 	assert_string_equal(back.shim, st.shim);
 	assert_string_equal(back.created, st.created);
+	assert_string_equal(back.log_driver, st.log_driver);
 	assert_string_equal(back.log_path, st.log_path);
+	assert_int_equal(back.log_size_max, 20480);
+	assert_int_equal(back.log_max_files, 7);
 	assert_int_equal(back.shim_pid, 1234);
 	assert_int_equal(back.pid, 5678);
 	ctl_state_clear(&back);
@@ -109,6 +115,9 @@ static void test_state_bad_json(void **state)
 		"{\"id\": 5}",
 		"{\"id\": \"a\", \"pid\": \"7\"}",
 		"{\"id\": \"a\", \"pid\": -3}",
+		"{\"id\": \"a\", \"log_driver\": 1}",
+		"{\"id\": \"a\", \"log_size_max\": -1}",
+		"{\"id\": \"a\", \"log_max_files\": 4294967296}",
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++)
 		assert_int_equal(ctl_state_from_json(bad[i], strlen(bad[i]), &st), -EINVAL);
@@ -117,6 +126,10 @@ static void test_state_bad_json(void **state)
 	assert_string_equal(st.id, "a");
 	assert_null(st.name);
 	assert_int_equal(st.pid, 0);
+	/* Older state.json files name no driver: k8s-file, no limits. */
+	assert_null(st.log_driver);
+	assert_int_equal(st.log_size_max, 0);
+	assert_int_equal(st.log_max_files, 0);
 	ctl_state_clear(&st);
 }
 

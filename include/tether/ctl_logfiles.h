@@ -1,0 +1,42 @@
+/* ctl_logfiles: a log file and the files it was rotated into, opened in
+ * the order they were written: PATH.N ... PATH.2, PATH.1, PATH.
+ *
+ * The shim rotates by renaming alone (PATH.N-1 -> PATH.N, ..., PATH ->
+ * PATH.1, a new PATH), or, without --log-rotate, puts a new file at PATH.
+ * An open file keeps its content whatever its name becomes, so a reader
+ * opens a consistent set of files (no rotation between the opens), and
+ * when PATH becomes another file, opens the files written after its own.
+ * Returns -errno and never logs. */
+#ifndef TETHER_CTL_LOGFILES_H
+#define TETHER_CTL_LOGFILES_H
+
+#include <glib.h>
+#include <sys/types.h>
+
+struct ctl_logfile {
+	int fd; /* -1 once taken */
+	dev_t dev;
+	ino_t ino;
+	char *path;
+};
+
+/* Move f out (the caller then owns fd and path). */
+struct ctl_logfile ctl_logfile_steal(struct ctl_logfile *f);
+void ctl_logfile_clear(struct ctl_logfile *f);
+
+/* The names PATH.N (N a number) beside path, oldest (highest N) first,
+ * then path itself, whether they exist or not (g_strfreev). */
+int ctl_logfiles_list(const char *path, char ***ret_paths);
+
+/* Open the existing files of the list as one consistent set, oldest first,
+ * in an array of struct ctl_logfile that closes them when freed. after (may
+ * be NULL): leave out the files up to and including this one when it is
+ * among them; when it is not, every file is newer than it (or the log was
+ * started anew), and all are returned. */
+int ctl_logfiles_open(const char *path, const struct ctl_logfile *after, GArray **ret_files);
+
+/* 1 when a file other than f is at path now, 0 when f is, or nothing is
+ * (the shim is between the rename and the new file). */
+int ctl_logfiles_replaced(const char *path, const struct ctl_logfile *f);
+
+#endif
