@@ -6,46 +6,14 @@
 
 bats_require_minimum_version 1.5.0
 
+load ../lib/ctl
+
 setup() {
-	REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-	TETHERCTL=${TETHERCTL:-$REPO/build/tetherctl}
-	SHIM=${TETHERCTL_SHIM:-${TETHER:-$REPO/build/tether}}
-	[ -x "$TETHERCTL" ] || skip "$TETHERCTL not built (make)"
-	[ -x "$SHIM" ] || skip "shim $SHIM not built (make)"
-	command -v runc >/dev/null || skip "runc is not installed"
-	[ "$(id -u)" -eq 0 ] || skip "runc needs root here"
-	ROOTFS=$REPO/build/rootfs
-	"$REPO/tests/lib/mkrootfs.sh" "$ROOTFS" >&2 || skip "cannot build the busybox rootfs"
-	ROOT=$BATS_TEST_TMPDIR/root
-	BUNDLE=$BATS_TEST_TMPDIR/bundle
-	"$REPO/tests/lib/mkbundle.py" "$BUNDLE" "$ROOTFS" -- true
+	ctl_setup
 }
 
 teardown() {
-	local d
-	for d in "$ROOT"/containers/*; do
-		[ -d "$d" ] && ctl rm -f "${d##*/}" >/dev/null 2>&1
-	done
-	if [ -d "$ROOT/runtime" ]; then
-		runc --root "$ROOT/runtime" list -q 2>/dev/null |
-			xargs -r -n1 runc --root "$ROOT/runtime" delete --force 2>/dev/null
-	fi
-	true
-}
-
-ctl() {
-	"$TETHERCTL" --root "$ROOT" --shim "$SHIM" "$@"
-}
-
-# Poll a condition for at most $1 seconds (10 Hz).
-wait_until() {
-	local tries=$(($1 * 10))
-	shift
-	while ! "$@"; do
-		tries=$((tries - 1))
-		[ "$tries" -gt 0 ] || return 1
-		sleep 0.1
-	done
+	ctl_teardown
 }
 
 @test "run: prints the output and exits 0" {

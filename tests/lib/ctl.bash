@@ -1,0 +1,53 @@
+# bats helpers for driving tetherctl. Load with `load ../lib/ctl`, and call
+# ctl_setup / ctl_teardown from setup / teardown.
+#
+# TETHERCTL_SHIM=/usr/bin/conmon runs the same tests with conmon as the shim.
+
+# ctl_setup: $REPO, $TETHERCTL, $SHIM, a busybox $ROOTFS, a per-test state
+# $ROOT and a bundle $BUNDLE (running `true`). A binary that is not built is
+# a failure, not a skip: make builds it first, so its absence is a bug.
+ctl_setup() {
+	REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+	TETHERCTL=${TETHERCTL:-$REPO/build/tetherctl}
+	SHIM=${TETHERCTL_SHIM:-${TETHER:-$REPO/build/tether}}
+	SCALE=${TEST_TIMEOUT_SCALE:-1}
+	[ -x "$TETHERCTL" ] || { echo "$TETHERCTL is not built" >&2; return 1; }
+	[ -x "$SHIM" ] || { echo "the shim $SHIM is not built" >&2; return 1; }
+	command -v runc >/dev/null || skip "runc is not installed (make deps)"
+	[ "$(id -u)" -eq 0 ] || skip "runc needs root here"
+	ROOTFS=$REPO/build/rootfs
+	"$REPO/tests/lib/mkrootfs.sh" "$ROOTFS" >&2
+	ROOT=$BATS_TEST_TMPDIR/root
+	BUNDLE=$BATS_TEST_TMPDIR/bundle
+	"$REPO/tests/lib/mkbundle.py" "$BUNDLE" "$ROOTFS" -- true
+}
+
+# ctl_teardown: remove every container the test left, then anything the
+# runtime still knows of.
+ctl_teardown() {
+	local d
+	for d in "$ROOT"/containers/*; do
+		[ -d "$d" ] && ctl rm -f "${d##*/}" >/dev/null 2>&1
+	done
+	if [ -d "$ROOT/runtime" ]; then
+		runc --root "$ROOT/runtime" list -q 2>/dev/null |
+			xargs -r -n1 runc --root "$ROOT/runtime" delete --force 2>/dev/null
+	fi
+	true
+}
+
+ctl() {
+	"$TETHERCTL" --root "$ROOT" --shim "$SHIM" "$@"
+}
+
+# wait_until SECONDS CMD...: poll CMD at 10 Hz for at most SECONDS (times
+# $TEST_TIMEOUT_SCALE under sanitizers).
+wait_until() {
+	local tries=$(($1 * 10 * SCALE))
+	shift
+	while ! "$@"; do
+		tries=$((tries - 1))
+		[ "$tries" -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
