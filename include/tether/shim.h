@@ -55,6 +55,9 @@ struct shim {
 	int runtime_status;
 	pid_t container_pid;
 	int container_status;
+	/* -T: the timer, and whether it fired (exit code -1, as conmon). */
+	guint timeout_src;
+	bool timed_out;
 	/* Children reaped before we knew which they were: pid -> wait status. */
 	GHashTable *early_exits;
 
@@ -62,7 +65,7 @@ struct shim {
 	int out_fd[2];
 	guint out_src[2];
 	char *buf;	    /* SHIM_READ_BUF bytes while output flows, else NULL */
-	bool paused; /* a slow attach client holds the relay up */
+	bool paused;	    /* a slow attach client holds the relay up */
 	gint64 last_output; /* monotonic, µs */
 	guint trim_src;
 

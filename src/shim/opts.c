@@ -329,9 +329,10 @@ bool opts_validate(struct tether_opts *o, GError **error)
 		return false;
 
 	if (!refuse(o->exec, "--exec", error) || !refuse(o->restore != NULL, "--restore", error) ||
-	    !refuse(o->sdnotify_socket != NULL, "--sdnotify-socket", error) ||
-	    !refuse(o->timeout > 0, "--timeout", error))
+	    !refuse(o->sdnotify_socket != NULL, "--sdnotify-socket", error))
 		return false;
+	if (o->timeout < 0)
+		return fail(error, "Timeout must be a positive number of seconds");
 	if (o->log_max_files < 0)
 		return fail(error, "log-max-files must be non-negative");
 	if (o->log_rotate && o->log_max_files < 1)

@@ -112,6 +112,8 @@ void shim_free(struct shim *s)
 	g_clear_pointer(&s->log, log_free);
 	if (s->signal_src != 0)
 		g_source_remove(s->signal_src);
+	if (s->timeout_src != 0)
+		g_source_remove(s->timeout_src);
 	if (s->trim_src != 0)
 		g_source_remove(s->trim_src);
 	fdutil_close(&s->signal_fd);
@@ -142,6 +144,21 @@ static void on_container_exit(struct shim *s, int status)
 	s->state = SHIM_EXITED;
 	diag_info("container %d exited with status %d", s->container_pid, shim_exit_code(status));
 	g_main_loop_quit(s->loop);
+}
+
+/* -T: kill the container's process group (never ours), as conmon does. The
+ * exit then takes its usual path, output drained: nothing written is lost. */
+static gboolean on_timeout(gpointer data)
+{
+	struct shim *s = data;
+	s->timeout_src = 0;
+	s->timed_out = true;
+	pid_t pgid = getpgid(s->container_pid);
+	diag_info("timeout of %d s: killing container %d", s->opts->timeout, s->container_pid);
+	if (pgid > 1 && pgid != getpgrp())
+		(void)kill(-pgid, SIGKILL);
+	(void)kill(s->container_pid, SIGKILL);
+	return G_SOURCE_REMOVE;
 }
 
 static void on_runtime_exit(struct shim *s, int status)
@@ -182,6 +199,8 @@ static void on_runtime_exit(struct shim *s, int status)
 	diag_info("container pid %d", s->container_pid);
 	sync_send(&s->sync_fd, s->opts, pid, NULL);
 	stdio_watch(s);
+	if (s->opts->timeout > 0)
+		s->timeout_src = g_timeout_add_seconds((guint)s->opts->timeout, on_timeout, s);
 
 	gpointer early;
 	if (g_hash_table_lookup_extended(s->early_exits, GINT_TO_POINTER(s->container_pid), NULL,
@@ -527,7 +546,8 @@ static bool start(struct shim *s)
 static int finish(struct shim *s)
 {
 	struct tether_opts *o = s->opts;
-	int code = shim_exit_code(s->container_status);
+	/* conmon records -1 for a container its timeout killed. */
+	int code = s->timed_out ? -1 : shim_exit_code(s->container_status);
 
 	stdio_drain(s);
 	stdio_close(s);
