@@ -34,6 +34,7 @@ struct log;
 struct attach;
 struct ctlfifo;
 struct console;
+struct oom;
 
 struct shim {
 	struct tether_opts *opts;
@@ -55,6 +56,8 @@ struct shim {
 	int runtime_status;
 	pid_t container_pid;
 	int container_status;
+	struct oom *oom; /* the container's memory cgroup, watched */
+
 	/* -T: the timer, and whether it fired (exit code -1, as conmon). */
 	guint timeout_src;
 	bool timed_out;
@@ -138,6 +141,9 @@ int runtime_spawn(struct shim *shim, char **argv, int child_stdio[3], pid_t *ret
 
 /* exitfile.c: PERSIST_DIR/exit then EXIT_DIR/CID, and the exit command. */
 int exitfile_write_all(const struct tether_opts *opts, int exit_code, GError **error);
+/* An empty "oom" file in the bundle (podman 4, CRI-O) and the persist dir
+ * (podman 5): the container was killed for lack of memory. */
+void exitfile_write_oom(const struct tether_opts *opts);
 int exitfile_run_command(const struct tether_opts *opts, int oom_score_adj,
 			 bool have_oom_score_adj);
 

@@ -44,6 +44,20 @@ int exitfile_write_all(const struct tether_opts *o, int exit_code, GError **erro
 	return 0;
 }
 
+void exitfile_write_oom(const struct tether_opts *o)
+{
+	/* conmon 2.1.6 wrote it in its cwd, where podman 4.3 never looks. */
+	const char *dirs[] = {o->bundle, o->persist_dir};
+	for (size_t i = 0; i < G_N_ELEMENTS(dirs); i++) {
+		if (dirs[i] == NULL)
+			continue;
+		g_autofree char *path = g_build_filename(dirs[i], "oom", NULL);
+		int r = fileio_write_atomic(path, "", 0, 0644);
+		if (r < 0)
+			diag_warn("Failed to write %s: %s", path, g_strerror(-r));
+	}
+}
+
 /* Run --exit-command with its args after --exit-delay seconds, detached from
  * our stdio, and wait for it as conmon does. Returns its exit status. */
 int exitfile_run_command(const struct tether_opts *o, int oom_score_adj, bool have_oom_score_adj)

@@ -8,6 +8,7 @@
 #include "tether/fileio.h"
 #include "tether/log_file.h"
 #include "tether/log_journald.h"
+#include "tether/oom.h"
 #include "tether/syncmsg.h"
 
 #include <dirent.h>
@@ -107,6 +108,7 @@ void shim_free(struct shim *s)
 	stdio_close(s);
 	g_clear_pointer(&s->attach, attach_free);
 	g_clear_pointer(&s->ctl, ctlfifo_free);
+	g_clear_pointer(&s->oom, oom_free);
 	terminal_close(s);
 	stdin_close(s);
 	g_clear_pointer(&s->log, log_free);
@@ -161,6 +163,12 @@ static gboolean on_timeout(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
+static void on_oom(void *data)
+{
+	struct shim *s = data;
+	diag_warn("container %d: the kernel's OOM killer struck in its cgroup", s->container_pid);
+}
+
 static void on_runtime_exit(struct shim *s, int status)
 {
 	s->runtime_pid = 0;
@@ -201,6 +209,7 @@ static void on_runtime_exit(struct shim *s, int status)
 	stdio_watch(s);
 	if (s->opts->timeout > 0)
 		s->timeout_src = g_timeout_add_seconds((guint)s->opts->timeout, on_timeout, s);
+	s->oom = oom_watch(s->container_pid, on_oom, s);
 
 	gpointer early;
 	if (g_hash_table_lookup_extended(s->early_exits, GINT_TO_POINTER(s->container_pid), NULL,
@@ -548,6 +557,10 @@ static int finish(struct shim *s)
 	struct tether_opts *o = s->opts;
 	/* conmon records -1 for a container its timeout killed. */
 	int code = s->timed_out ? -1 : shim_exit_code(s->container_status);
+
+	/* First, while the cgroup is surely still there: was it the OOM killer? */
+	if (oom_check(s->oom))
+		exitfile_write_oom(o);
 
 	stdio_drain(s);
 	stdio_close(s);

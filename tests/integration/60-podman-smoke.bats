@@ -133,3 +133,12 @@ both() {
 		[[ "$out" == *$'\n30 100\n'* ]]
 	done
 }
+
+@test "podman inspect shows OOMKilled for a container the OOM killer ended" {
+	id=$(pod --conmon "$TETHER" run -d --network none --memory 20m --memory-swap 20m \
+		localhost/busybox sh -c 'exec dd if=/dev/zero of=/dev/null bs=64M count=1')
+	pod wait "$id" >/dev/null
+	# conmon 2.1.6 leaves "oom" in its cwd, so podman 4.3 says false there.
+	[ "$(pod inspect "$id" --format '{{.State.OOMKilled}} {{.State.ExitCode}}')" = "true 137" ]
+	pod rm "$id" >/dev/null
+}
