@@ -97,6 +97,14 @@ static void child_exec(struct shim *shim, char **argv, int child_stdio[3], pid_t
 		}
 	}
 
+	/* --exec-attach: podman writes a second start byte once its client is
+	 * connected to the exec's attach socket; only then may the process
+	 * run. Any byte or EOF means go. */
+	if (shim->opts->exec_attach && shim->start_fd >= 0) {
+		char byte;
+		while (read(shim->start_fd, &byte, 1) < 0 && errno == EINTR)
+			;
+	}
 	execv(argv[0], argv);
 	static const char msg[] = "tether: failed to execute the runtime\n";
 	(void)!write(2, msg, sizeof(msg) - 1);

@@ -173,7 +173,7 @@ static void on_runtime_exit(struct shim *s, int status)
 {
 	s->runtime_pid = 0;
 	s->runtime_status = status;
-	const char *verb = s->opts->restore ? "restore" : "create";
+	const char *verb = s->opts->exec ? "exec" : s->opts->restore ? "restore" : "create";
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		/* The runtime's own words are the best message; they are on the
 		 * stderr pipe it shared with nobody yet. */
@@ -205,7 +205,9 @@ static void on_runtime_exit(struct shim *s, int status)
 	}
 	s->state = SHIM_RUNNING;
 	diag_info("container pid %d", s->container_pid);
-	sync_send(&s->sync_fd, s->opts, pid, NULL);
+	/* A legacy exec (CRI-O's ExecSync) reports only its exit code. */
+	if (!s->opts->exec || s->opts->api_version >= 1)
+		sync_send(&s->sync_fd, s->opts, pid, NULL);
 	stdio_watch(s);
 	if (s->opts->timeout > 0)
 		s->timeout_src = g_timeout_add_seconds((guint)s->opts->timeout, on_timeout, s);
@@ -378,6 +380,23 @@ static bool setup_signals(struct shim *s)
 	return true;
 }
 
+/* --exec-attach: the exec's attach socket and FIFOs exist; podman waits for
+ * this before it connects, then writes the second start byte. */
+static bool tell_attach_ready(struct shim *s)
+{
+	int fd = fdutil_fd_from_env("_OCI_ATTACHPIPE");
+	if (fd < 0) {
+		shim_fail(
+			s,
+			g_strdup("--exec-attach needs _OCI_ATTACHPIPE: it is not set or not open"));
+		return false;
+	}
+	(void)fdutil_set_cloexec(fd, true);
+	sync_send(&fd, s->opts, 0, NULL);
+	fdutil_close(&fd);
+	return true;
+}
+
 static bool wait_start_pipe(struct shim *s)
 {
 	if (s->start_fd < 0)
@@ -392,7 +411,9 @@ static bool wait_start_pipe(struct shim *s)
 					     g_strerror(errno)));
 		return false;
 	}
-	fdutil_close(&s->start_fd);
+	/* With --exec-attach the runtime's child reads it once more. */
+	if (!s->opts->exec_attach)
+		fdutil_close(&s->start_fd);
 	return true;
 }
 
@@ -541,6 +562,8 @@ static bool start(struct shim *s)
 		if (s->ctl == NULL)
 			return fail_with(s, error);
 	}
+	if (o->exec_attach && !tell_attach_ready(s))
+		return false;
 	if (!terminal_setup(s, &error))
 		return fail_with(s, error);
 	if (!spawn_runtime(s))
@@ -590,6 +613,10 @@ static int finish(struct shim *s)
 		g_error_free(error);
 		code = 1;
 	}
+	/* An exec's caller learns its exit code here too (CRI-O's ExecSync
+	 * only here), or that it timed out, in CRI-O's exact words. */
+	if (o->exec)
+		sync_send(&s->sync_fd, o, code, s->timed_out ? "command timed out" : NULL);
 	return code;
 }
 

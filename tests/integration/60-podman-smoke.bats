@@ -142,3 +142,58 @@ both() {
 	[ "$(pod inspect "$id" --format '{{.State.OOMKilled}} {{.State.ExitCode}}')" = "true 137" ]
 	pod rm "$id" >/dev/null
 }
+
+@test "podman exec: output, exit codes, -i with piped input, -d; the same as with conmon" {
+	local mon name id
+	for mon in "$TETHER" /usr/bin/conmon; do
+		[ -x "$mon" ] || continue
+		name=$(basename "$mon")
+		id=$(pod --conmon "$mon" run -d --network none localhost/busybox sleep 300)
+		{
+			s=0
+			pod --conmon "$mon" exec "$id" sh -c 'echo exec-out; exit 6' 2>&1 || s=$?
+			echo "status=$s" && s=0
+			echo piped | pod --conmon "$mon" exec -i "$id" cat || s=$?
+			echo "status=$s" && s=0
+			pod --conmon "$mon" exec "$id" true || s=$?
+			echo "status=$s" && s=0
+			pod --conmon "$mon" exec -d "$id" sh -c 'echo detached >/tmp/d' >/dev/null || s=$?
+			echo "status=$s"
+		} >"$BATS_TEST_TMPDIR/$name"
+		# The detached exec ran.
+		wait_for_file() { pod exec "$id" cat /tmp/d 2>/dev/null; }
+		for _ in $(seq 50); do [ "$(wait_for_file)" = detached ] && break; sleep 0.1; done
+		[ "$(wait_for_file)" = detached ]
+		pod rm -f -t 0 "$id" >/dev/null
+	done
+	cat "$BATS_TEST_TMPDIR/tether" >&3
+	[ "$(cat "$BATS_TEST_TMPDIR/tether")" = "exec-out
+status=6
+piped
+status=0
+status=0
+status=0" ]
+	[ ! -x /usr/bin/conmon ] || diff "$BATS_TEST_TMPDIR/tether" "$BATS_TEST_TMPDIR/conmon"
+}
+
+@test "podman exec -it: an interactive shell in a running container, exit code back" {
+	id=$(pod --conmon "$TETHER" run -d --network none localhost/busybox sleep 300)
+	run python3 "$REPO/tests/lib/pty_run.py" --step 'echo in-exec-$((2+3))' '#' \
+		--step 'exit 4' 'in-exec-5' -- env CONTAINERS_CONF="$P/containers.conf" podman \
+		--root "$P/root" --runroot "$P/runroot" --storage-driver vfs --tmpdir "$P/tmp" \
+		--conmon "$TETHER" exec -it "$id" sh
+	[ "$status" -eq 4 ]
+	[[ "$(printf '%s' "$output" | tr -d '\r')" == *$'\nin-exec-5\n'* ]]
+	pod rm -f -t 0 "$id" >/dev/null
+}
+
+@test "podman healthcheck run: unhealthy, then healthy, through tether's exec" {
+	id=$(pod --conmon "$TETHER" run -d --network none --health-cmd 'test -e /tmp/ok' \
+		--health-interval 0 localhost/busybox sleep 300 | tail -1)
+	run pod --conmon "$TETHER" healthcheck run "$id"
+	[ "$status" -eq 1 ]
+	pod --conmon "$TETHER" exec "$id" touch /tmp/ok
+	pod --conmon "$TETHER" healthcheck run "$id"
+	[ "$(pod inspect "$id" --format '{{.State.Health.Status}}')" = healthy ]
+	pod rm -f -t 0 "$id" >/dev/null
+}
