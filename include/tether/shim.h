@@ -35,6 +35,7 @@ struct attach;
 struct ctlfifo;
 struct console;
 struct oom;
+struct notify;
 
 struct shim {
 	struct tether_opts *opts;
@@ -56,7 +57,8 @@ struct shim {
 	int runtime_status;
 	pid_t container_pid;
 	int container_status;
-	struct oom *oom; /* the container's memory cgroup, watched */
+	struct oom *oom;       /* the container's memory cgroup, watched */
+	struct notify *notify; /* --sdnotify-socket */
 
 	/* -T: the timer, and whether it fired (exit code -1, as conmon). */
 	guint timeout_src;

@@ -328,8 +328,7 @@ bool opts_validate(struct tether_opts *o, GError **error)
 	if (!parse_log_paths(o, error))
 		return false;
 
-	if (!refuse(o->restore != NULL, "--restore", error) ||
-	    !refuse(o->sdnotify_socket != NULL, "--sdnotify-socket", error))
+	if (!refuse(o->restore != NULL, "--restore", error))
 		return false;
 	if (o->timeout < 0)
 		return fail(error, "Timeout must be a positive number of seconds");

@@ -8,6 +8,7 @@
 #include "tether/fileio.h"
 #include "tether/log_file.h"
 #include "tether/log_journald.h"
+#include "tether/notify.h"
 #include "tether/oom.h"
 #include "tether/syncmsg.h"
 
@@ -109,6 +110,7 @@ void shim_free(struct shim *s)
 	g_clear_pointer(&s->attach, attach_free);
 	g_clear_pointer(&s->ctl, ctlfifo_free);
 	g_clear_pointer(&s->oom, oom_free);
+	g_clear_pointer(&s->notify, notify_free);
 	terminal_close(s);
 	stdin_close(s);
 	g_clear_pointer(&s->log, log_free);
@@ -564,6 +566,9 @@ static bool start(struct shim *s)
 	}
 	if (o->exec_attach && !tell_attach_ready(s))
 		return false;
+	if (o->sdnotify_socket != NULL && o->bundle != NULL &&
+	    (s->notify = notify_new(o->bundle, o->sdnotify_socket, &error)) == NULL)
+		return fail_with(s, error);
 	if (!terminal_setup(s, &error))
 		return fail_with(s, error);
 	if (!spawn_runtime(s))

@@ -176,7 +176,7 @@ static void test_conmon_messages(void **state)
 
 static void test_refusals(void **state)
 {
-	const char *flags[] = {"--sdnotify-socket=/x"};
+	const char *flags[] = {"--restore=/x"};
 	for (size_t i = 0; i < G_N_ELEMENTS(flags); i++)
 		expect((const char *[]){BASE, flags[i], NULL}, "is not implemented by tether yet");
 	expect((const char *[]){BASE, "-l", "journald", NULL}, NULL);
