@@ -285,15 +285,6 @@ static bool parse_log_paths(struct tether_opts *o, GError **error)
 	return true;
 }
 
-/* A flag a later version implements: accepted by the parser, refused here so
- * that nothing is silently ignored. */
-static bool refuse(bool given, const char *flag, GError **error)
-{
-	if (given)
-		return fail(error, "%s is not implemented by tether yet", flag);
-	return true;
-}
-
 bool opts_validate(struct tether_opts *o, GError **error)
 {
 	if (o->cid == NULL)
@@ -328,8 +319,6 @@ bool opts_validate(struct tether_opts *o, GError **error)
 	if (!parse_log_paths(o, error))
 		return false;
 
-	if (!refuse(o->restore != NULL, "--restore", error))
-		return false;
 	if (o->timeout < 0)
 		return fail(error, "Timeout must be a positive number of seconds");
 	if (o->log_max_files < 0)

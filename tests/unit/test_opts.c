@@ -174,11 +174,8 @@ static void test_conmon_messages(void **state)
 	expect((const char *[]){BASE, NULL}, NULL);
 }
 
-static void test_refusals(void **state)
+static void test_log_driver_rules(void **state)
 {
-	const char *flags[] = {"--restore=/x"};
-	for (size_t i = 0; i < G_N_ELEMENTS(flags); i++)
-		expect((const char *[]){BASE, flags[i], NULL}, "is not implemented by tether yet");
 	expect((const char *[]){BASE, "-l", "journald", NULL}, NULL);
 	expect((const char *[]){"tether", "-c", "short", "-u", "u", "-r", "/bin/true", "-l",
 				"journald:", NULL},
@@ -217,6 +214,28 @@ static void test_version(void **state)
 	assert_true(g_str_has_prefix(lines[1], "commit: tether "));
 }
 
+static void test_restore_argv(void **state)
+{
+	struct tether_opts o;
+	const char *args[] = {BASE,
+			      "-b",
+			      "/b",
+			      "-p",
+			      "/p",
+			      "--restore",
+			      "/ckpt",
+			      "--runtime-opt",
+			      "--tcp-established",
+			      NULL};
+	assert_true(parse(&o, args, NULL) && opts_validate(&o, NULL));
+	g_auto(GStrv) argv = runtime_argv(&o, NULL);
+	g_autofree char *joined = g_strjoinv(" ", argv);
+	assert_string_equal(joined, "/bin/true restore --bundle /b --pid-file /p --detach "
+				    "--image-path /ckpt --work-path /b --tcp-established "
+				    "0123456789abcdef");
+	opts_clear(&o);
+}
+
 static void test_runtime_argv_order(void **state)
 {
 	struct tether_opts o;
@@ -247,10 +266,15 @@ static void test_runtime_argv_order(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_forms),	       cmocka_unit_test(test_hidden_aliases),
-		cmocka_unit_test(test_unknown_option), cmocka_unit_test(test_conmon_messages),
-		cmocka_unit_test(test_refusals),       cmocka_unit_test(test_names_cannot_escape),
-		cmocka_unit_test(test_version),	       cmocka_unit_test(test_runtime_argv_order),
+		cmocka_unit_test(test_forms),
+		cmocka_unit_test(test_hidden_aliases),
+		cmocka_unit_test(test_unknown_option),
+		cmocka_unit_test(test_conmon_messages),
+		cmocka_unit_test(test_log_driver_rules),
+		cmocka_unit_test(test_names_cannot_escape),
+		cmocka_unit_test(test_version),
+		cmocka_unit_test(test_restore_argv),
+		cmocka_unit_test(test_runtime_argv_order),
 	};
 	return cmocka_run_group_tests_name("opts", tests, NULL, NULL);
 }
