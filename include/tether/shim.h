@@ -6,6 +6,7 @@
 
 #include <glib.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "tether/opts.h"
@@ -36,6 +37,8 @@ struct ctlfifo;
 struct console;
 struct oom;
 struct notify;
+struct control;
+struct control_ops;
 
 struct shim {
 	struct tether_opts *opts;
@@ -57,8 +60,12 @@ struct shim {
 	int runtime_status;
 	pid_t container_pid;
 	int container_status;
-	struct oom *oom;       /* the container's memory cgroup, watched */
-	struct notify *notify; /* --sdnotify-socket */
+	struct oom *oom;		/* the container's memory cgroup, watched */
+	struct notify *notify;		/* --sdnotify-socket */
+	struct control *control;	/* BUNDLE/control, tether's JSON socket */
+	uint64_t bytes[2];		/* relayed, per stream */
+	gint64 created_at, finished_at; /* realtime µs */
+	int exit_code;
 
 	/* -T: the timer, and whether it fired (exit code -1, as conmon). */
 	guint timeout_src;
@@ -119,6 +126,9 @@ void stdio_pause(struct shim *shim, bool pause);
 /* Read what is left in the pipes (until EOF or EAGAIN). */
 void stdio_drain(struct shim *shim);
 void stdio_close(struct shim *shim);
+
+/* shim_control.c: what the control socket asks of the monitor. */
+extern const struct control_ops shim_control_ops;
 
 /* stdin.c: attach clients' input to the container's stdin. */
 int stdin_make_pipe(struct shim *shim, int *ret_child_fd);

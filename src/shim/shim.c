@@ -8,6 +8,7 @@
 #include "tether/fileio.h"
 #include "tether/log_file.h"
 #include "tether/log_journald.h"
+#include "tether/control.h"
 #include "tether/notify.h"
 #include "tether/oom.h"
 #include "tether/syncmsg.h"
@@ -111,6 +112,7 @@ void shim_free(struct shim *s)
 	g_clear_pointer(&s->ctl, ctlfifo_free);
 	g_clear_pointer(&s->oom, oom_free);
 	g_clear_pointer(&s->notify, notify_free);
+	g_clear_pointer(&s->control, control_free);
 	terminal_close(s);
 	stdin_close(s);
 	g_clear_pointer(&s->log, log_free);
@@ -169,6 +171,7 @@ static void on_oom(void *data)
 {
 	struct shim *s = data;
 	diag_warn("container %d: the kernel's OOM killer struck in its cgroup", s->container_pid);
+	control_event(s->control, "oom", NULL);
 }
 
 static void on_runtime_exit(struct shim *s, int status)
@@ -214,6 +217,8 @@ static void on_runtime_exit(struct shim *s, int status)
 	if (s->opts->timeout > 0)
 		s->timeout_src = g_timeout_add_seconds((guint)s->opts->timeout, on_timeout, s);
 	s->oom = oom_watch(s->container_pid, on_oom, s);
+	s->created_at = g_get_real_time();
+	control_event(s->control, "created", NULL);
 
 	gpointer early;
 	if (g_hash_table_lookup_extended(s->early_exits, GINT_TO_POINTER(s->container_pid), NULL,
@@ -284,6 +289,8 @@ static void on_reopen_log(void *data)
 	int r = log_reopen(s->log);
 	if (r < 0)
 		diag_warn("Failed to reopen the log file: %s", g_strerror(-r));
+	else
+		control_event(s->control, "log-rotated", NULL);
 }
 
 static const struct ctlfifo_ops ctl_ops = {
@@ -563,6 +570,9 @@ static bool start(struct shim *s)
 		s->ctl = ctlfifo_new(o->bundle, &ctl_ops, s, &error);
 		if (s->ctl == NULL)
 			return fail_with(s, error);
+		s->control = control_new(o->bundle, &shim_control_ops, s, &error);
+		if (s->control == NULL)
+			return fail_with(s, error);
 	}
 	if (o->exec_attach && !tell_attach_ready(s))
 		return false;
@@ -585,6 +595,8 @@ static int finish(struct shim *s)
 	struct tether_opts *o = s->opts;
 	/* conmon records -1 for a container its timeout killed. */
 	int code = s->timed_out ? -1 : shim_exit_code(s->container_status);
+	s->exit_code = code;
+	s->finished_at = g_get_real_time();
 
 	/* First, while the cgroup is surely still there: was it the OOM killer? */
 	if (oom_check(s->oom))
@@ -622,6 +634,12 @@ static int finish(struct shim *s)
 	 * only here), or that it timed out, in CRI-O's exact words. */
 	if (o->exec)
 		sync_send(&s->sync_fd, o, code, s->timed_out ? "command timed out" : NULL);
+	/* Subscribers and waiters hear of it, then the socket goes. */
+	json_object *ev = json_object_new_object();
+	json_object_object_add(ev, "exit_code", json_object_new_int(code));
+	json_object_object_add(ev, "oom", json_object_new_boolean(oom_check(s->oom)));
+	control_event(s->control, "exited", ev);
+	g_clear_pointer(&s->control, control_free);
 	return code;
 }
 

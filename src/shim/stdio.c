@@ -42,6 +42,7 @@ static void dispatch(struct shim *shim, int idx, const char *data, size_t len)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
+	shim->bytes[idx] += len;
 	log_write(shim->log, idx == 0 ? K8SLOG_STDOUT : K8SLOG_STDERR, data, len, &ts);
 	if (shim->attach != NULL)
 		attach_broadcast(shim->attach,

@@ -1,0 +1,49 @@
+/* control: tether's own control socket, BUNDLE/control (SOCK_STREAM, owner
+ * only; only the shim's uid and root may connect, checked with SO_PEERCRED).
+ * One JSON object per line each way (docs/protocol.md):
+ *   request  {"id": ANY, "request": "version|state|wait|resize|reopen|stats|subscribe", ...}
+ *   response {"id": ANY, "ok": true, ...} or {"id": ANY, "ok": false, "error": "..."}
+ *   event    {"event": "started|exited|oom|log-rotated|attach-opened|attach-closed", ...}
+ * "wait" is answered when the container has exited; "subscribe" turns the
+ * connection into a stream of events. A malformed request gets an error
+ * reply; a line over CONTROL_LINE_MAX an error reply and the connection
+ * closed. Nothing else changes. */
+#ifndef TETHER_CONTROL_H
+#define TETHER_CONTROL_H
+
+#include <glib.h>
+#include <json-c/json.h>
+#include <stdbool.h>
+
+#define CONTROL_LINE_MAX (64 * 1024)
+
+/* What the socket asks of the monitor. */
+struct control_ops {
+	/* Fill obj with the state (pid, status, exit code, oom, times, logs). */
+	void (*state)(void *data, json_object *obj);
+	void (*stats)(void *data, json_object *obj);
+	bool (*exited)(void *data);
+	/* Returns NULL or an error message (static). */
+	const char *(*resize)(void *data, unsigned rows, unsigned cols);
+	const char *(*reopen)(void *data);
+};
+
+typedef struct control control;
+
+struct control *control_new(const char *bundle, const struct control_ops *ops, void *data,
+			    GError **error);
+void control_free(struct control *c);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(control, control_free)
+
+/* Send an event to every subscriber; takes a reference on fields (may be
+ * NULL) and adds "event" and "time". When it is "exited", pending waits are
+ * answered too. */
+void control_event(struct control *c, const char *event, json_object *fields);
+
+/* Handle one request line; returns the reply (a new reference) or NULL when
+ * the answer comes later (wait) or the request was a subscription (then
+ * *ret_subscribe is set). Exposed for tests. */
+json_object *control_handle(const struct control_ops *ops, void *data, const char *line, size_t len,
+			    bool *ret_wait, bool *ret_subscribe);
+
+#endif

@@ -1,0 +1,368 @@
+#define G_LOG_DOMAIN "control"
+
+#include "tether/control.h"
+#include "tether/diag.h"
+#include "tether/fdsource.h"
+#include "tether/fdutil.h"
+#include "tether/jsonutil.h"
+#include "tether/version.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+/* A client that does not read its replies or events gets this much queued,
+ * then is disconnected: it never holds the monitor up. */
+#define CONTROL_OUT_MAX (1024 * 1024)
+
+struct conn {
+	struct control *owner;
+	int fd;
+	GSource *source;
+	GString *in;
+	GString *out;
+	json_object *wait_id; /* a "wait" to answer at exit (its id, or null) */
+	bool waiting;
+	bool subscribed;
+	bool closing; /* close once out is flushed */
+};
+
+struct control {
+	const struct control_ops *ops;
+	void *data;
+	int listen_fd;
+	int bundle_fd;
+	GSource *source;
+	GList *conns;
+};
+
+static json_object *error_reply(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+
+static json_object *error_reply(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	json_object *r = json_object_new_object();
+	json_object_object_add(r, "ok", json_object_new_boolean(0));
+	json_object_object_add(r, "error", json_object_new_string(msg));
+	return r;
+}
+
+static json_object *ok_reply(void)
+{
+	json_object *r = json_object_new_object();
+	json_object_object_add(r, "ok", json_object_new_boolean(1));
+	return r;
+}
+
+static bool get_uint(json_object *req, const char *key, unsigned max, unsigned *ret)
+{
+	json_object *v;
+	if (!json_object_object_get_ex(req, key, &v) || !json_object_is_type(v, json_type_int))
+		return false;
+	int64_t n = json_object_get_int64(v);
+	if (n < 0 || n > max)
+		return false;
+	*ret = (unsigned)n;
+	return true;
+}
+
+static json_object *handle(const struct control_ops *ops, void *data, json_object *req,
+			   bool *ret_wait, bool *ret_subscribe)
+{
+	json_object *v;
+	if (!json_object_object_get_ex(req, "request", &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return error_reply("a request needs a \"request\" string");
+	const char *what = json_object_get_string(v);
+	json_object *r;
+	if (strcmp(what, "version") == 0) {
+		r = ok_reply();
+		json_object_object_add(r, "version", json_object_new_string(TETHER_VERSION));
+		json_object_object_add(r, "conmon_version",
+				       json_object_new_string(TETHER_CONMON_COMPAT_VERSION));
+	} else if (strcmp(what, "state") == 0) {
+		r = ok_reply();
+		ops->state(data, r);
+	} else if (strcmp(what, "stats") == 0) {
+		r = ok_reply();
+		ops->stats(data, r);
+	} else if (strcmp(what, "wait") == 0) {
+		if (!ops->exited(data)) {
+			*ret_wait = true;
+			return NULL;
+		}
+		r = ok_reply();
+		ops->state(data, r);
+	} else if (strcmp(what, "resize") == 0) {
+		unsigned rows, cols;
+		if (!get_uint(req, "rows", 65535, &rows) || !get_uint(req, "cols", 65535, &cols))
+			return error_reply("resize needs \"rows\" and \"cols\" from 0 to 65535");
+		const char *err = ops->resize(data, rows, cols);
+		r = err ? error_reply("%s", err) : ok_reply();
+	} else if (strcmp(what, "reopen") == 0) {
+		const char *err = ops->reopen(data);
+		r = err ? error_reply("%s", err) : ok_reply();
+	} else if (strcmp(what, "subscribe") == 0) {
+		*ret_subscribe = true;
+		r = ok_reply();
+	} else {
+		r = error_reply("unknown request '%s'", what);
+	}
+	return r;
+}
+
+json_object *control_handle(const struct control_ops *ops, void *data, const char *line, size_t len,
+			    bool *ret_wait, bool *ret_subscribe)
+{
+	*ret_wait = *ret_subscribe = false;
+	g_autoptr(json_tokener) tok = json_tokener_new();
+	g_autoptr(json_object) req = json_tokener_parse_ex(tok, line, (int)len);
+	if (req == NULL || json_tokener_get_parse_end(tok) != len ||
+	    !json_object_is_type(req, json_type_object))
+		return error_reply("malformed request: one JSON object per line");
+	json_object *r = handle(ops, data, req, ret_wait, ret_subscribe);
+	json_object *id;
+	if (r != NULL && json_object_object_get_ex(req, "id", &id))
+		json_object_object_add(r, "id", json_object_get(id));
+	return r;
+}
+
+/* --- connections ------------------------------------------------------------ */
+
+static void conn_free(struct conn *k)
+{
+	g_source_destroy(k->source);
+	g_source_unref(k->source);
+	fdutil_close(&k->fd);
+	g_string_free(k->in, TRUE);
+	g_string_free(k->out, TRUE);
+	json_object_put(k->wait_id);
+	g_free(k);
+}
+
+static void conn_remove(struct conn *k)
+{
+	k->owner->conns = g_list_remove(k->owner->conns, k);
+	conn_free(k);
+}
+
+static void conn_events(struct conn *k)
+{
+	GIOCondition ev = G_IO_HUP | G_IO_ERR;
+	if (!k->closing)
+		ev |= G_IO_IN;
+	if (k->out->len > 0)
+		ev |= G_IO_OUT;
+	fdsource_set_events(k->source, ev);
+}
+
+/* Returns false if the connection is gone. */
+static bool conn_flush(struct conn *k)
+{
+	while (k->out->len > 0) {
+		ssize_t n = send(k->fd, k->out->str, k->out->len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n < 0)
+			return false;
+		g_string_erase(k->out, 0, n);
+	}
+	if (k->out->len == 0 && k->closing)
+		return false;
+	conn_events(k);
+	return true;
+}
+
+static bool conn_send(struct conn *k, json_object *obj)
+{
+	const char *s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+								    JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (k->out->len + strlen(s) + 1 > CONTROL_OUT_MAX) {
+		diag_warn("control client fd %d does not read: disconnecting it", k->fd);
+		return false;
+	}
+	g_string_append(k->out, s);
+	g_string_append_c(k->out, '\n');
+	return conn_flush(k);
+}
+
+static bool conn_lines(struct conn *k)
+{
+	struct control *c = k->owner;
+	char *nl;
+	while (!k->closing && (nl = memchr(k->in->str, '\n', k->in->len)) != NULL) {
+		size_t len = (size_t)(nl - k->in->str);
+		bool wait, subscribe;
+		g_autoptr(json_object) r =
+			control_handle(c->ops, c->data, k->in->str, len, &wait, &subscribe);
+		if (wait) {
+			/* Answer at exit, with the request's id. */
+			g_autoptr(json_tokener) tok = json_tokener_new();
+			g_autoptr(json_object) req =
+				json_tokener_parse_ex(tok, k->in->str, (int)len);
+			json_object *id = NULL;
+			if (req && json_object_object_get_ex(req, "id", &id))
+				k->wait_id = json_object_get(id);
+			k->waiting = true;
+		}
+		if (subscribe)
+			k->subscribed = true;
+		g_string_erase(k->in, 0, (gssize)len + 1);
+		if (r != NULL && !conn_send(k, r))
+			return false;
+	}
+	if (k->in->len > CONTROL_LINE_MAX) {
+		g_autoptr(json_object) r =
+			error_reply("request longer than %d bytes", CONTROL_LINE_MAX);
+		k->closing = true;
+		g_string_truncate(k->in, 0);
+		return conn_send(k, r);
+	}
+	return true;
+}
+
+static gboolean on_conn(int fd, GIOCondition revents, gpointer data)
+{
+	struct conn *k = data;
+	if (revents & G_IO_IN) {
+		char buf[8192];
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+			conn_remove(k);
+			return G_SOURCE_CONTINUE;
+		}
+		if (n > 0) {
+			g_string_append_len(k->in, buf, n);
+			if (!conn_lines(k)) {
+				conn_remove(k);
+				return G_SOURCE_CONTINUE;
+			}
+		}
+	}
+	if (((revents & G_IO_OUT) && !conn_flush(k)) || (revents & (G_IO_ERR | G_IO_HUP))) {
+		conn_remove(k);
+		return G_SOURCE_CONTINUE;
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_accept(int fd, GIOCondition revents, gpointer data)
+{
+	struct control *c = data;
+	for (;;) {
+		int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (cfd < 0)
+			break;
+		struct ucred cred;
+		socklen_t len = sizeof(cred);
+		/* Only our own user and root: the socket's mode says so too. */
+		if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
+		    (cred.uid != 0 && cred.uid != getuid())) {
+			diag_warn("control socket: refused a client of uid %d", (int)cred.uid);
+			close(cfd);
+			continue;
+		}
+		struct conn *k = g_new0(struct conn, 1);
+		k->owner = c;
+		k->fd = cfd;
+		k->in = g_string_new(NULL);
+		k->out = g_string_new(NULL);
+		k->source = fdsource_new(cfd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_conn, k);
+		c->conns = g_list_prepend(c->conns, k);
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+void control_event(struct control *c, const char *event, json_object *fields)
+{
+	if (c == NULL) {
+		json_object_put(fields);
+		return;
+	}
+	g_autoptr(json_object) ev = fields ? fields : json_object_new_object();
+	json_object_object_add(ev, "event", json_object_new_string(event));
+	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+	g_autofree char *ts = g_date_time_format_iso8601(now);
+	json_object_object_add(ev, "time", json_object_new_string(ts));
+	bool exited = strcmp(event, "exited") == 0;
+	for (GList *l = c->conns; l != NULL;) {
+		struct conn *k = l->data;
+		l = l->next;
+		bool ok = true;
+		if (k->subscribed)
+			ok = conn_send(k, ev);
+		if (ok && exited && k->waiting) {
+			g_autoptr(json_object) r = ok_reply();
+			c->ops->state(c->data, r);
+			if (k->wait_id)
+				json_object_object_add(r, "id", json_object_get(k->wait_id));
+			k->waiting = false;
+			ok = conn_send(k, r);
+		}
+		if (!ok)
+			conn_remove(k);
+	}
+}
+
+struct control *control_new(const char *bundle, const struct control_ops *ops, void *data,
+			    GError **error)
+{
+	g_autoptr(control) c = g_new0(struct control, 1);
+	c->ops = ops;
+	c->data = data;
+	c->listen_fd = -1;
+	int r = 0;
+	c->bundle_fd = open(bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (c->bundle_fd < 0)
+		r = -errno;
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	if (r == 0) {
+		snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/control",
+			 c->bundle_fd);
+		(void)unlinkat(c->bundle_fd, "control", 0);
+		c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (c->listen_fd < 0 || fchmod(c->listen_fd, 0600) < 0 ||
+		    bind(c->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+		    listen(c->listen_fd, 16) < 0)
+			r = -errno;
+	}
+	if (r < 0) {
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(-r),
+			    "Failed to create the control socket in %s: %s", bundle,
+			    g_strerror(-r));
+		return NULL;
+	}
+	c->source = fdsource_new(c->listen_fd, G_IO_IN, on_accept, c);
+	return g_steal_pointer(&c);
+}
+
+void control_free(struct control *c)
+{
+	if (c == NULL)
+		return;
+	/* Everyone still connected gets what is queued, as far as it goes. */
+	while (c->conns != NULL) {
+		struct conn *k = c->conns->data;
+		(void)conn_flush(k);
+		conn_remove(k);
+	}
+	if (c->source != NULL) {
+		g_source_destroy(c->source);
+		g_source_unref(c->source);
+	}
+	fdutil_close(&c->listen_fd);
+	if (c->bundle_fd >= 0)
+		(void)unlinkat(c->bundle_fd, "control", 0);
+	fdutil_close(&c->bundle_fd);
+	g_free(c);
+}

@@ -1,0 +1,132 @@
+/* The control socket's requests, against fake monitor ops. */
+#include "testutil.h"
+#include "tether/control.h"
+#include "tether/jsonutil.h"
+
+#include <string.h>
+
+struct fake {
+	bool exited;
+	unsigned rows, cols;
+	int reopens;
+};
+
+static void f_state(void *data, json_object *obj)
+{
+	struct fake *f = data;
+	json_object_object_add(obj, "status",
+			       json_object_new_string(f->exited ? "exited" : "running"));
+}
+
+static void f_stats(void *data, json_object *obj)
+{
+	json_object_object_add(obj, "stdout_bytes", json_object_new_int(42));
+}
+
+static bool f_exited(void *data)
+{
+	return ((struct fake *)data)->exited;
+}
+
+static const char *f_resize(void *data, unsigned rows, unsigned cols)
+{
+	struct fake *f = data;
+	f->rows = rows;
+	f->cols = cols;
+	return NULL;
+}
+
+static const char *f_reopen(void *data)
+{
+	((struct fake *)data)->reopens++;
+	return "no log";
+}
+
+static const struct control_ops ops = {f_state, f_stats, f_exited, f_resize, f_reopen};
+
+static char *ask(struct fake *f, const char *line, bool *wait, bool *sub)
+{
+	bool w, s;
+	g_autoptr(json_object) r = control_handle(&ops, f, line, strlen(line), &w, &s);
+	if (wait)
+		*wait = w;
+	if (sub)
+		*sub = s;
+	return r ? g_strdup(json_object_to_json_string_ext(r, JSON_C_TO_STRING_PLAIN)) : NULL;
+}
+
+static void test_requests(void **state)
+{
+	struct fake f = {0};
+	g_autofree char *v = ask(&f, "{\"id\": 7, \"request\": \"version\"}", NULL, NULL);
+	assert_non_null(strstr(v, "\"ok\":true"));
+	assert_non_null(strstr(v, "\"id\":7"));
+	g_autofree char *st = ask(&f, "{\"request\": \"state\"}", NULL, NULL);
+	assert_non_null(strstr(st, "\"status\":\"running\""));
+	g_autofree char *ss = ask(&f, "{\"request\": \"stats\", \"id\": \"x\"}", NULL, NULL);
+	assert_non_null(strstr(ss, "\"stdout_bytes\":42"));
+	assert_non_null(strstr(ss, "\"id\":\"x\""));
+	g_autofree char *rs =
+		ask(&f, "{\"request\": \"resize\", \"rows\": 40, \"cols\": 132}", NULL, NULL);
+	assert_non_null(strstr(rs, "\"ok\":true"));
+	assert_int_equal(f.rows, 40);
+	assert_int_equal(f.cols, 132);
+	g_autofree char *ro = ask(&f, "{\"request\": \"reopen\"}", NULL, NULL);
+	assert_non_null(strstr(ro, "\"error\":\"no log\""));
+	assert_int_equal(f.reopens, 1);
+}
+
+static void test_wait_and_subscribe(void **state)
+{
+	struct fake f = {0};
+	bool wait, sub;
+	g_autofree char *w = ask(&f, "{\"request\": \"wait\"}", &wait, &sub);
+	assert_null(w); /* answered at exit */
+	assert_true(wait);
+	f.exited = true;
+	g_autofree char *w2 = ask(&f, "{\"request\": \"wait\"}", &wait, &sub);
+	assert_non_null(strstr(w2, "\"status\":\"exited\""));
+	assert_false(wait);
+	g_autofree char *s = ask(&f, "{\"request\": \"subscribe\"}", &wait, &sub);
+	assert_true(sub);
+	assert_non_null(strstr(s, "\"ok\":true"));
+}
+
+static void test_bad_requests(void **state)
+{
+	struct fake f = {0};
+	const char *bad[] = {"",
+			     "{",
+			     "[1]",
+			     "\"state\"",
+			     "{\"request\": 3}",
+			     "{}",
+			     "{\"request\": \"state\"} trailing",
+			     "{\"request\":\"state\"}{}"};
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autofree char *r = ask(&f, bad[i], NULL, NULL);
+		assert_non_null(r);
+		assert_non_null(strstr(r, "\"ok\":false"));
+	}
+	g_autofree char *u = ask(&f, "{\"request\": \"reboot\"}", NULL, NULL);
+	assert_non_null(strstr(u, "unknown request 'reboot'"));
+	const char *sizes[] = {"{\"request\": \"resize\", \"rows\": -1, \"cols\": 2}",
+			       "{\"request\": \"resize\", \"rows\": 70000, \"cols\": 2}",
+			       "{\"request\": \"resize\", \"rows\": \"1\", \"cols\": 2}",
+			       "{\"request\": \"resize\", \"rows\": 1}"};
+	for (size_t i = 0; i < G_N_ELEMENTS(sizes); i++) {
+		g_autofree char *r = ask(&f, sizes[i], NULL, NULL);
+		assert_non_null(strstr(r, "\"ok\":false"));
+	}
+	assert_int_equal(f.rows, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_requests),
+		cmocka_unit_test(test_wait_and_subscribe),
+		cmocka_unit_test(test_bad_requests),
+	};
+	return cmocka_run_group_tests_name("control", tests, NULL, NULL);
+}
