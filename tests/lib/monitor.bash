@@ -44,6 +44,9 @@ monitor_setup() {
 	T=$(mktemp -d "${TMPDIR:-/tmp}/tt.XXXXXX")
 	CID=tt$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 	mkdir -p "$T/exits" "$T/sock"
+	# The monitor inherits our cwd, and conmon 2.1.6 writes its oom file
+	# there: never in the source tree.
+	cd "$T" || return 1
 	SYNC_JSON='' CTR_PID='' MON_PID='' CALLER_STATUS='' SYNC_RAW='' SYNC_DATA=''
 	SYNC_MESSAGE='' SYNC_KEYS='' SYNC_COUNT='' FIRST_PID=''
 	BG_PIDS=()
