@@ -68,6 +68,7 @@ int ctl_logs_main(struct ctl_context *ctx, int argc, char **argv, GError **error
 int ctl_kill_main(struct ctl_context *ctx, int argc, char **argv, GError **error);
 int ctl_wait_main(struct ctl_context *ctx, int argc, char **argv, GError **error);
 int ctl_rm_main(struct ctl_context *ctx, int argc, char **argv, GError **error);
+int ctl_attach_main(struct ctl_context *ctx, int argc, char **argv, GError **error);
 
 /* What create and run share. */
 struct ctl_create_opts {
@@ -78,7 +79,31 @@ struct ctl_create_opts {
 	const char *exit_command;
 	char **exit_command_args;
 	struct ctl_log_config log;
+	bool terminal;	  /* -t */
+	bool interactive; /* -i */
 };
+
+/* The options create and run share, as parsed: add the entries of
+ * ctl_create_args_entries to a verb's table, then turn them into
+ * struct ctl_create_opts with ctl_create_args_finish. */
+struct ctl_create_args {
+	char *bundle, *name, *exit_command;
+	char **exit_args;
+	gboolean terminal, interactive;
+	struct ctl_logcfg_args log;
+};
+#define CTL_CREATE_ARGS_INIT                                                                       \
+	{                                                                                          \
+		.log = CTL_LOGCFG_ARGS_INIT                                                        \
+	}
+#define CTL_CREATE_N_ENTRIES 9 /* without a terminator */
+typedef struct ctl_create_args ctl_create_args;
+void ctl_create_args_clear(struct ctl_create_args *a);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ctl_create_args, ctl_create_args_clear)
+void ctl_create_args_entries(struct ctl_create_args *a, GOptionEntry ret[CTL_CREATE_N_ENTRIES]);
+/* argv[1] is the id, argv[2...] the command; ret_opts points into a and argv. */
+bool ctl_create_args_finish(const struct ctl_create_args *a, const char *verb, int argc,
+			    char **argv, struct ctl_create_opts *ret_opts, GError **error);
 /* Create the container under its shim; returns its pid or -1. */
 pid_t ctl_create_container(struct ctl_context *ctx, const struct ctl_create_opts *opts,
 			   GError **error);

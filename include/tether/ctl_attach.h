@@ -17,14 +17,4 @@ int ctl_attach_connect(const char *cdir);
  * and empty packets are ignored. Returns 0 or -errno from the write. */
 int ctl_attach_deliver(const char *pkt, size_t len, int out_fd, int err_fd);
 
-/* Called for every signal that arrives on the signalfd while relaying;
- * returning false stops the relay. */
-typedef bool (*ctl_attach_signal_fn)(int signo, void *userdata);
-
-/* Relay packets from fd to out_fd / err_fd until EOF. sig_fd (a signalfd,
- * or -1) is watched too; on_signal gets each signal. Returns 0 at EOF,
- * -EINTR when on_signal said stop, or -errno. */
-int ctl_attach_relay(int fd, int out_fd, int err_fd, int sig_fd, ctl_attach_signal_fn on_signal,
-		     void *userdata);
-
 #endif

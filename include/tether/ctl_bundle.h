@@ -13,8 +13,12 @@
 bool ctl_bundle_rewrite(json_object *config, const char *bundle_dir, char *const *args,
 			GError **error);
 
-/* Read BUNDLE/config.json, rewrite it, write DEST/config.json (0600). */
+/* Set process.terminal: the runtime then hands the shim a PTY (-t). */
+bool ctl_bundle_set_terminal(json_object *config, bool terminal, GError **error);
+
+/* Read BUNDLE/config.json, rewrite it, set process.terminal, write
+ * DEST/config.json (0600). */
 bool ctl_bundle_copy_config(const char *bundle_dir, const char *dest_dir, char *const *args,
-			    GError **error);
+			    bool terminal, GError **error);
 
 #endif

@@ -24,6 +24,8 @@ struct ctl_state {
 	char *log_path;	      /* NULL: none (journald, none) */
 	int64_t log_size_max; /* 0: no limit */
 	int log_max_files;    /* 0: no rotation */
+	bool terminal;	      /* -t: process.terminal, a PTY */
+	bool interactive;     /* -i: stdin kept open for attach clients */
 	pid_t shim_pid;	      /* 0: not known yet */
 	pid_t pid;	      /* 0: not known yet */
 };

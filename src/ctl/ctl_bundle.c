@@ -92,8 +92,20 @@ bool ctl_bundle_rewrite(json_object *config, const char *bundle_dir, char *const
 	return true;
 }
 
+bool ctl_bundle_set_terminal(json_object *config, bool terminal, GError **error)
+{
+	json_object *process = NULL;
+	if (!json_object_object_get_ex(config, "process", &process) ||
+	    !json_object_is_type(process, json_type_object)) {
+		g_set_error(error, CTL_ERROR, CTL_ERROR_USAGE, "config.json has no process");
+		return false;
+	}
+	json_object_object_add(process, "terminal", json_object_new_boolean(terminal));
+	return true;
+}
+
 bool ctl_bundle_copy_config(const char *bundle_dir, const char *dest_dir, char *const *args,
-			    GError **error)
+			    bool terminal, GError **error)
 {
 	g_autofree char *bundle = g_canonicalize_filename(bundle_dir, NULL);
 	g_autofree char *src = g_build_filename(bundle, "config.json", NULL);
@@ -112,7 +124,8 @@ bool ctl_bundle_copy_config(const char *bundle_dir, const char *dest_dir, char *
 			    json_tokener_error_desc(json_tokener_get_error(tok)));
 		return false;
 	}
-	if (!ctl_bundle_rewrite(config, bundle, args, error)) {
+	if (!ctl_bundle_rewrite(config, bundle, args, error) ||
+	    !ctl_bundle_set_terminal(config, terminal, error)) {
 		g_prefix_error(error, "%s: ", src);
 		return false;
 	}

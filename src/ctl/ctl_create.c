@@ -10,6 +10,7 @@
 #include "tether/fileio.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/stat.h>
 
 static bool make_dir(const char *path, GError **error)
@@ -39,7 +40,7 @@ static pid_t populate(struct ctl_context *ctx, const struct ctl_create_opts *opt
 	if (!make_dir(exits, error))
 		return -1;
 	const char *bundle_in = opts->bundle ? opts->bundle : ".";
-	if (!ctl_bundle_copy_config(bundle_in, cdir, opts->args, error))
+	if (!ctl_bundle_copy_config(bundle_in, cdir, opts->args, opts->terminal, error))
 		return -1;
 
 	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
@@ -54,6 +55,8 @@ static pid_t populate(struct ctl_context *ctx, const struct ctl_create_opts *opt
 		.log_path = ctl_logcfg_file_path(opts->log.driver, cdir),
 		.log_size_max = opts->log.size_max,
 		.log_max_files = opts->log.max_files,
+		.terminal = opts->terminal,
+		.interactive = opts->interactive,
 	};
 	g_autofree char *bundle = st.bundle, *created = st.created, *log_path = st.log_path;
 	/* Written before the shim starts, so a tetherctl killed while waiting
@@ -64,8 +67,10 @@ static pid_t populate(struct ctl_context *ctx, const struct ctl_create_opts *opt
 			    g_strerror(-r));
 		return -1;
 	}
-	pid_t pid = ctl_shim_create(ctx, st.id, st.name, cdir, &opts->log, opts->exit_command,
-				    opts->exit_command_args, error);
+	unsigned stdio =
+		(opts->terminal ? CTL_SHIM_TERMINAL : 0) | (opts->interactive ? CTL_SHIM_STDIN : 0);
+	pid_t pid = ctl_shim_create(ctx, st.id, st.name, cdir, &opts->log, stdio,
+				    opts->exit_command, opts->exit_command_args, error);
 	if (pid < 0)
 		return -1;
 	st.pid = pid;
@@ -115,22 +120,63 @@ pid_t ctl_create_container(struct ctl_context *ctx, const struct ctl_create_opts
 	return pid;
 }
 
+void ctl_create_args_clear(struct ctl_create_args *a)
+{
+	g_clear_pointer(&a->bundle, g_free);
+	g_clear_pointer(&a->name, g_free);
+	g_clear_pointer(&a->exit_command, g_free);
+	g_clear_pointer(&a->exit_args, g_strfreev);
+	ctl_logcfg_args_clear(&a->log);
+}
+
+void ctl_create_args_entries(struct ctl_create_args *a, GOptionEntry ret[CTL_CREATE_N_ENTRIES])
+{
+	const GOptionEntry entries[CTL_CREATE_N_ENTRIES] = {
+		{"bundle", 'b', 0, G_OPTION_ARG_FILENAME, &a->bundle,
+		 "OCI bundle holding config.json (default: .)", "DIR"},
+		{"name", 'n', 0, G_OPTION_ARG_STRING, &a->name, "Name (default: the id)", "NAME"},
+		{"tty", 't', 0, G_OPTION_ARG_NONE, &a->terminal,
+		 "Give the container a terminal (process.terminal)", NULL},
+		{"interactive", 'i', 0, G_OPTION_ARG_NONE, &a->interactive,
+		 "Keep the container's stdin open for attach clients", NULL},
+		{"exit-command", 0, 0, G_OPTION_ARG_FILENAME, &a->exit_command,
+		 "Program the shim runs after the container exits", "PATH"},
+		{"exit-command-arg", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a->exit_args,
+		 "Argument for the exit command (repeatable)", "ARG"},
+		CTL_LOGCFG_OPTION_ENTRIES(&a->log),
+	};
+	memcpy(ret, entries, sizeof(entries));
+}
+
+bool ctl_create_args_finish(const struct ctl_create_args *a, const char *verb, int argc,
+			    char **argv, struct ctl_create_opts *ret_opts, GError **error)
+{
+	if (argc < 2) {
+		g_set_error(error, CTL_ERROR, CTL_ERROR_USAGE, "%s: missing container id", verb);
+		return false;
+	}
+	struct ctl_create_opts opts = {
+		.id = argv[1],
+		.name = a->name,
+		.bundle = a->bundle,
+		.args = ctl_command_args(argc, argv, 2),
+		.exit_command = a->exit_command,
+		.exit_command_args = a->exit_args,
+		.terminal = a->terminal,
+		.interactive = a->interactive,
+	};
+	if (!ctl_check_id(opts.id, error) ||
+	    !ctl_logcfg_from_args(&a->log, opts.id, &opts.log, error))
+		return false;
+	*ret_opts = opts;
+	return true;
+}
+
 int ctl_create_main(struct ctl_context *ctx, int argc, char **argv, GError **error)
 {
-	g_autofree char *bundle = NULL, *name = NULL, *exit_command = NULL;
-	g_auto(GStrv) exit_args = NULL;
-	g_auto(ctl_logcfg_args) log_args = CTL_LOGCFG_ARGS_INIT;
-	const GOptionEntry entries[] = {
-		{"bundle", 'b', 0, G_OPTION_ARG_FILENAME, &bundle,
-		 "OCI bundle holding config.json (default: .)", "DIR"},
-		{"name", 'n', 0, G_OPTION_ARG_STRING, &name, "Name (default: the id)", "NAME"},
-		{"exit-command", 0, 0, G_OPTION_ARG_FILENAME, &exit_command,
-		 "Program the shim runs after the container exits", "PATH"},
-		{"exit-command-arg", 0, 0, G_OPTION_ARG_STRING_ARRAY, &exit_args,
-		 "Argument for the exit command (repeatable)", "ARG"},
-		CTL_LOGCFG_OPTION_ENTRIES(&log_args),
-		G_OPTION_ENTRY_NULL,
-	};
+	g_auto(ctl_create_args) args = CTL_CREATE_ARGS_INIT;
+	GOptionEntry entries[CTL_CREATE_N_ENTRIES + 1] = {0};
+	ctl_create_args_entries(&args, entries);
 	bool help;
 	if (!ctl_parse_options("create", "ID [COMMAND [ARG...]]",
 			       "Create a container under its shim, ready to start.", entries, true,
@@ -138,20 +184,8 @@ int ctl_create_main(struct ctl_context *ctx, int argc, char **argv, GError **err
 		return -1;
 	if (help)
 		return 0;
-	if (argc < 2) {
-		g_set_error(error, CTL_ERROR, CTL_ERROR_USAGE, "create: missing container id");
-		return -1;
-	}
-	struct ctl_create_opts opts = {
-		.id = argv[1],
-		.name = name,
-		.bundle = bundle,
-		.args = ctl_command_args(argc, argv, 2),
-		.exit_command = exit_command,
-		.exit_command_args = exit_args,
-	};
-	if (!ctl_check_id(opts.id, error) ||
-	    !ctl_logcfg_from_args(&log_args, opts.id, &opts.log, error))
+	struct ctl_create_opts opts;
+	if (!ctl_create_args_finish(&args, "create", argc, argv, &opts, error))
 		return -1;
 	return ctl_create_container(ctx, &opts, error) < 0 ? -1 : 0;
 }

@@ -20,8 +20,8 @@
 #include <unistd.h>
 
 char **ctl_shim_argv(const struct ctl_context *ctx, const char *id, const char *name,
-		     const char *cdir, const struct ctl_log_config *log, const char *exit_command,
-		     char *const *exit_command_args)
+		     const char *cdir, const struct ctl_log_config *log, unsigned stdio,
+		     const char *exit_command, char *const *exit_command_args)
 {
 	g_autofree char *rroot = ctl_runtime_root(ctx);
 	GPtrArray *a = g_ptr_array_new();
@@ -47,6 +47,10 @@ char **ctl_shim_argv(const struct ctl_context *ctx, const char *id, const char *
 	ADD("--exit-dir");
 	ADDF("%s/exits", cdir);
 	ctl_logcfg_shim_args(log, cdir, a);
+	if (stdio & CTL_SHIM_TERMINAL)
+		ADD("-t");
+	else if (stdio & CTL_SHIM_STDIN)
+		ADD("-i");
 	ADD("--full-attach");
 	ADD("--persist-dir");
 	ADD(cdir);
@@ -163,8 +167,8 @@ static void shim_failed(GError **error, const char *cdir, const char *what)
 }
 
 pid_t ctl_shim_create(const struct ctl_context *ctx, const char *id, const char *name,
-		      const char *cdir, const struct ctl_log_config *log, const char *exit_command,
-		      char *const *exit_command_args, GError **error)
+		      const char *cdir, const struct ctl_log_config *log, unsigned stdio,
+		      const char *exit_command, char *const *exit_command_args, GError **error)
 {
 	if (ctx->shim == NULL || ctx->runtime == NULL) {
 		g_set_error(error, CTL_ERROR, CTL_ERROR_USAGE, "%s not found (use %s)",
@@ -195,7 +199,7 @@ pid_t ctl_shim_create(const struct ctl_context *ctx, const char *id, const char 
 	}
 
 	g_auto(GStrv) argv =
-		ctl_shim_argv(ctx, id, name, cdir, log, exit_command, exit_command_args);
+		ctl_shim_argv(ctx, id, name, cdir, log, stdio, exit_command, exit_command_args);
 	g_auto(GStrv) envp = g_get_environ();
 	g_autofree char *sync_s = g_strdup_printf("%d", sync_wr);
 	g_autofree char *start_s = g_strdup_printf("%d", start_rd);

@@ -26,6 +26,8 @@ void ctl_state_clear(struct ctl_state *st)
 	g_clear_pointer(&st->log_path, g_free);
 	st->log_size_max = 0;
 	st->log_max_files = 0;
+	st->terminal = false;
+	st->interactive = false;
 	st->shim_pid = 0;
 	st->pid = 0;
 }
@@ -53,6 +55,8 @@ char *ctl_state_to_json(const struct ctl_state *st)
 	if (st->log_max_files > 0)
 		json_object_object_add(obj, "log_max_files",
 				       json_object_new_int(st->log_max_files));
+	json_object_object_add(obj, "terminal", json_object_new_boolean(st->terminal));
+	json_object_object_add(obj, "interactive", json_object_new_boolean(st->interactive));
 	json_object_object_add(obj, "shim_pid", json_object_new_int(st->shim_pid));
 	json_object_object_add(obj, "pid", json_object_new_int(st->pid));
 	return g_strdup_printf(
@@ -118,6 +122,11 @@ int ctl_state_from_json(const char *text, size_t len, struct ctl_state *ret_st)
 		return r;
 	}
 	st.log_max_files = (int)max_files;
+	json_object *b = NULL;
+	/* Absent (older state.json): neither. */
+	st.terminal = json_object_object_get_ex(obj, "terminal", &b) && json_object_get_boolean(b);
+	st.interactive =
+		json_object_object_get_ex(obj, "interactive", &b) && json_object_get_boolean(b);
 	*ret_st = st;
 	return 0;
 }

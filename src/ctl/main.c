@@ -15,6 +15,7 @@ static const struct ctl_verb ctl_verbs[] = {
 	{"create", ctl_create_main, "Create a container under its shim"},
 	{"start", ctl_start_main, "Start a created container"},
 	{"run", ctl_run_main, "Create and start a container, relay its output"},
+	{"attach", ctl_attach_main, "Attach to a running container"},
 	{"ps", ctl_ps_main, "List containers"},
 	{"logs", ctl_logs_main, "Print a container's output"},
 	{"kill", ctl_kill_main, "Send a signal to a container"},

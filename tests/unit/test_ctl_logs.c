@@ -1,9 +1,6 @@
 /* Unit tests: rendering k8s-file and json-file logs back into stdout and
  * stderr; --since; a log's rotated files, read in the order written. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <cmocka.h>
+#include "testutil.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -28,22 +25,11 @@ struct fixture {
 	char *dir;
 };
 
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-	for (struct dirent *de; (de = readdir(d)) != NULL;)
-		n += de->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
-
 static int setup(void **state)
 {
 	struct fixture *f = g_new0(struct fixture, 1);
-	f->fds = count_fds();
-	assert_int_equal(pipe2(f->out, O_CLOEXEC | O_NONBLOCK), 0);
-	assert_int_equal(pipe2(f->err, O_CLOEXEC | O_NONBLOCK), 0);
+	f->fds = testutil_count_fds();
+	testutil_out_err_open(f->out, f->err, O_NONBLOCK);
 	f->dir = g_dir_make_tmp("test_ctl_logs.XXXXXX", NULL);
 	*state = f;
 	return 0;
@@ -52,25 +38,17 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	for (int i = 0; i < 2; i++) {
-		close(f->out[i]);
-		close(f->err[i]);
-	}
+	testutil_out_err_close(f->out, f->err);
 	assert_int_equal(ctl_fs_rm_rf(f->dir), 0);
 	g_free(f->dir);
-	assert_int_equal(count_fds(), f->fds);
+	assert_int_equal(testutil_count_fds(), f->fds);
 	g_free(f);
 	return 0;
 }
 
 static char *slurp(int fd)
 {
-	char buf[65536];
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	if (n < 0)
-		n = 0;
-	buf[n] = '\0';
-	return g_strdup(buf);
+	return g_string_free(testutil_slurp(fd), FALSE);
 }
 
 /* Render text in one go; returns what was consumed. */

@@ -1,8 +1,5 @@
 /* Unit tests: state.json, the exit file, ctl_fs, shim liveness. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <cmocka.h>
+#include "testutil.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -24,20 +21,10 @@ struct fixture {
 	char *dir;
 };
 
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-	for (struct dirent *de; (de = readdir(d)) != NULL;)
-		n += de->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
-
 static int setup(void **state)
 {
 	struct fixture *f = g_new0(struct fixture, 1);
-	f->fds = count_fds();
+	f->fds = testutil_count_fds();
 	f->dir = g_dir_make_tmp("test_ctl_state.XXXXXX", NULL);
 	assert_non_null(f->dir);
 	*state = f;
@@ -49,7 +36,7 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 	assert_int_equal(ctl_fs_rm_rf(f->dir), 0);
 	assert_false(g_file_test(f->dir, G_FILE_TEST_EXISTS));
-	assert_int_equal(count_fds(), f->fds);
+	assert_int_equal(testutil_count_fds(), f->fds);
 	g_free(f->dir);
 	g_free(f);
 	return 0;

@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 #include <cmocka.h>
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <unistd.h>
 
 static inline int testutil_count_fds(void)
 {
@@ -47,6 +49,39 @@ static inline void testutil_rmtree(const char *dir)
 {
 	g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", dir);
 	assert_int_equal(system(cmd), 0);
+}
+
+/* Everything readable now on fd (made non-blocking): up to EOF, or until
+ * the pipe is empty while a writer remains. */
+static inline GString *testutil_slurp(int fd)
+{
+	GString *s = g_string_new(NULL);
+	int fl = fcntl(fd, F_GETFL);
+	assert_true(fl >= 0);
+	assert_int_equal(fcntl(fd, F_SETFL, fl | O_NONBLOCK), 0);
+	char buf[65536];
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		g_string_append_len(s, buf, n);
+	return s;
+}
+
+/* A stdout and a stderr pipe for a test to render into (O_CLOEXEC | flags),
+ * and closing them (an end already closed is -1). */
+static inline void testutil_out_err_open(int out[2], int err[2], int flags)
+{
+	assert_int_equal(pipe2(out, O_CLOEXEC | flags), 0);
+	assert_int_equal(pipe2(err, O_CLOEXEC | flags), 0);
+}
+
+static inline void testutil_out_err_close(int out[2], int err[2])
+{
+	for (int i = 0; i < 2; i++) {
+		if (out[i] >= 0)
+			close(out[i]);
+		if (err[i] >= 0)
+			close(err[i]);
+	}
 }
 
 #endif
