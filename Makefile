@@ -42,6 +42,10 @@ CTL_OBJ    := $(CTL_SRC:%.c=$(BUILD)/%.o)
 SHIM_LIB_OBJ := $(filter-out $(BUILD)/src/shim/main.o,$(SHIM_OBJ))
 CTL_LIB_OBJ  := $(filter-out $(BUILD)/src/ctl/main.o,$(CTL_OBJ))
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
+# Each fuzz target's corpus replayed without libFuzzer, in make check.
+REPLAY_BIN := $(FUZZ_NAMES:%=$(BUILD)/tests/replay_%)
 
 .SECONDARY:
 
@@ -64,6 +68,11 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(SHIM_LIB_OBJ) $(CTL_LIB_OBJ) $(COMMO
 	@mkdir -p $(dir $@)
 	$(CC) $(TETHER_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
 
+$(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/driver.c $(SHIM_LIB_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(TETHER_CFLAGS) -DFUZZ_NAME='"$*"' $(TETHER_LDFLAGS) -o $@ \
+		tests/fuzz/fuzz_$*.c tests/fuzz/driver.c $(SHIM_LIB_OBJ) $(COMMON_OBJ) $(PKG_LIBS)
+
 # --- set-up -----------------------------------------------------------------
 
 deps:
@@ -71,17 +80,17 @@ deps:
 
 # --- tests ------------------------------------------------------------------
 
-TEST_ENV = TETHER=$(abspath $(BUILD)/tether) TETHERCTL=$(abspath $(BUILD)/tetherctl) \
+TEST_ENV = TETHER_SRC=$(CURDIR) TETHER=$(abspath $(BUILD)/tether) TETHERCTL=$(abspath $(BUILD)/tetherctl) \
 	TETHER_BUILD=$(abspath $(BUILD)) TETHER_SANITIZE=$(SANITIZE)
 
 check: deps
 	@$(MAKE) --no-print-directory check-run
 
-check-run: all $(UNIT_BIN)
-	@$(TEST_ENV) tests/run.sh $(UNIT_BIN) tests/integration/*.bats
+check-run: all $(UNIT_BIN) $(REPLAY_BIN)
+	@$(TEST_ENV) tests/run.sh $(UNIT_BIN) $(REPLAY_BIN) tests/integration/*.bats
 
-check-unit: all $(UNIT_BIN)
-	@$(TEST_ENV) tests/run.sh $(UNIT_BIN)
+check-unit: all $(UNIT_BIN) $(REPLAY_BIN)
+	@$(TEST_ENV) tests/run.sh $(UNIT_BIN) $(REPLAY_BIN)
 
 check-integration: all
 	@$(TEST_ENV) tests/run.sh tests/integration/*.bats
@@ -94,8 +103,27 @@ demo: deps
 bench: all
 	@$(TEST_ENV) bench/run.sh $(BENCH_ARGS)
 
-fuzz:
-	@echo "fuzz: no fuzz targets yet (see issue: hardening)" >&2; exit 1
+# libFuzzer (clang, Debian's libclang-rt) with ASan/UBSan: each target runs
+# FUZZ_SECONDS from its corpus; new inputs go to build/fuzz/corpus, crashes
+# to tests/fuzz/crashes/NAME/ (commit them: make check replays them).
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_LIB_SRC = $(filter-out src/shim/main.c,$(SHIM_SRC)) $(COMMON_SRC)
+
+fuzz: $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
+	@set -e; for t in $(FUZZ_NAMES); do \
+		mkdir -p build/fuzz/corpus/$$t tests/fuzz/crashes/$$t; \
+		echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+		build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=tests/fuzz/crashes/$$t/ \
+			build/fuzz/corpus/$$t tests/fuzz/corpus/$$t 2>&1 | tail -4; \
+		rmdir tests/fuzz/crashes/$$t 2>/dev/null || true; \
+	done
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_SRC)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Iinclude \
+		$(PKG_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(PKG_LIBS)
 
 # --- formatting -------------------------------------------------------------
 

@@ -1,0 +1,37 @@
+/* Fuzz target: a control-socket request line, through the same handler the
+ * socket uses, against fake monitor ops. */
+#include "tether/control.h"
+
+#include <stdint.h>
+
+static void state(void *data, json_object *obj)
+{
+	json_object_object_add(obj, "status", json_object_new_string("running"));
+}
+
+static bool exited(void *data)
+{
+	return true;
+}
+
+static const char *resize(void *data, unsigned rows, unsigned cols)
+{
+	return rows > 10000 ? "too big" : NULL;
+}
+
+static const char *reopen(void *data)
+{
+	return NULL;
+}
+
+static const struct control_ops ops = {state, state, exited, resize, reopen};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	bool wait, subscribe;
+	json_object *r = control_handle(&ops, NULL, (const char *)data, size, &wait, &subscribe);
+	if (r != NULL)
+		(void)json_object_to_json_string(r);
+	json_object_put(r);
+	return 0;
+}
