@@ -114,6 +114,19 @@ int shim_run(struct shim *shim);
  * {"data": -1, "message": "..."} on the sync pipe, if there is one. */
 void shim_report_failure(int sync_fd, const struct tether_opts *opts, const char *message);
 
+/* A message on the sync pipe (closed, not fatal, if the caller is gone). */
+void shim_sync_send(int *sync_fd, const struct tether_opts *opts, long long value,
+		    const char *message);
+/* Enter SHIM_FAILED with message (owned), and leave the loop. */
+void shim_fail(struct shim *shim, char *message);
+
+/* startup.c: the steps before the runtime runs; false with shim->failure set. */
+void startup_lower_oom_score(struct shim *shim);
+bool startup_wait_start_pipe(struct shim *shim);
+bool startup_daemonize(struct shim *shim);
+bool startup_tell_attach_ready(struct shim *shim);
+void startup_detach_stdio(void);
+
 /* Exit status as conmon reports it: the code, or 128+N for signal N. */
 int shim_exit_code(int wait_status);
 

@@ -39,8 +39,7 @@ int shim_exit_code(int status)
 	return 255;
 }
 
-static void sync_send(int *sync_fd, const struct tether_opts *o, long long value,
-		      const char *message)
+void shim_sync_send(int *sync_fd, const struct tether_opts *o, long long value, const char *message)
 {
 	if (*sync_fd < 0)
 		return;
@@ -59,7 +58,7 @@ static void sync_send(int *sync_fd, const struct tether_opts *o, long long value
 void shim_report_failure(int sync_fd, const struct tether_opts *opts, const char *message)
 {
 	diag_error("%s", message);
-	sync_send(&sync_fd, opts, -1, message);
+	shim_sync_send(&sync_fd, opts, -1, message);
 }
 
 /* Remember what the caller left open for us (podman's port reservations and
@@ -133,7 +132,7 @@ void shim_free(struct shim *s)
 	g_free(s);
 }
 
-static void shim_fail(struct shim *s, char *message)
+void shim_fail(struct shim *s, char *message)
 {
 	s->state = SHIM_FAILED;
 	g_free(s->failure);
@@ -212,7 +211,7 @@ static void on_runtime_exit(struct shim *s, int status)
 	diag_info("container pid %d", s->container_pid);
 	/* A legacy exec (CRI-O's ExecSync) reports only its exit code. */
 	if (!s->opts->exec || s->opts->api_version >= 1)
-		sync_send(&s->sync_fd, s->opts, pid, NULL);
+		shim_sync_send(&s->sync_fd, s->opts, pid, NULL);
 	stdio_watch(s);
 	if (s->opts->timeout > 0)
 		s->timeout_src = g_timeout_add_seconds((guint)s->opts->timeout, on_timeout, s);
@@ -312,66 +311,6 @@ static const struct attach_ops attach_ops = {
 
 /* --- start-up -------------------------------------------------------------- */
 
-static void lower_oom_score(struct shim *s)
-{
-	long long v;
-	if (fileio_read_int("/proc/self/oom_score_adj", &v) == 0) {
-		s->oom_score_adj = (int)v;
-		s->have_oom_score_adj = true;
-	}
-	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, "-1000", 5) < 0)
-		diag_debug("Failed to lower our oom_score_adj: %s", g_strerror(errno));
-	if (fd >= 0)
-		close(fd);
-}
-
-/* The caller's first process exits once the pidfile names the monitor; the
- * monitor waits on a gate until then, so no caller ever reads a pidfile
- * naming a process that has already done something. */
-static bool daemonize(struct shim *s)
-{
-	int gate[2];
-	if (pipe2(gate, O_CLOEXEC) < 0) {
-		shim_fail(s, g_strdup_printf("pipe: %s", g_strerror(errno)));
-		return false;
-	}
-	pid_t pid = fork();
-	if (pid < 0) {
-		shim_fail(s, g_strdup_printf("fork: %s", g_strerror(errno)));
-		return false;
-	}
-	if (pid > 0) {
-		close(gate[0]);
-		int code = 0;
-		if (s->opts->conmon_pidfile != NULL) {
-			char buf[16];
-			int len = snprintf(buf, sizeof(buf), "%d", pid);
-			int r = fileio_write_atomic(s->opts->conmon_pidfile, buf, (size_t)len,
-						    0644);
-			if (r < 0) {
-				g_autofree char *msg =
-					g_strdup_printf("Failed to write pid file %s: %s",
-							s->opts->conmon_pidfile, g_strerror(-r));
-				shim_report_failure(s->sync_fd, s->opts, msg);
-				code = 1;
-			}
-		}
-		if (code == 0)
-			(void)!write(gate[1], "", 1);
-		_exit(code);
-	}
-	close(gate[1]);
-	char byte;
-	ssize_t n;
-	while ((n = read(gate[0], &byte, 1)) < 0 && errno == EINTR)
-		;
-	close(gate[0]);
-	if (n != 1)
-		_exit(1); /* the parent reported why */
-	return true;
-}
-
 static bool setup_signals(struct shim *s)
 {
 	sigset_t set;
@@ -386,43 +325,6 @@ static bool setup_signals(struct shim *s)
 		return false;
 	}
 	s->signal_src = g_unix_fd_add(s->signal_fd, G_IO_IN, on_signal, s);
-	return true;
-}
-
-/* --exec-attach: the exec's attach socket and FIFOs exist; podman waits for
- * this before it connects, then writes the second start byte. */
-static bool tell_attach_ready(struct shim *s)
-{
-	int fd = fdutil_fd_from_env("_OCI_ATTACHPIPE");
-	if (fd < 0) {
-		shim_fail(
-			s,
-			g_strdup("--exec-attach needs _OCI_ATTACHPIPE: it is not set or not open"));
-		return false;
-	}
-	(void)fdutil_set_cloexec(fd, true);
-	sync_send(&fd, s->opts, 0, NULL);
-	fdutil_close(&fd);
-	return true;
-}
-
-static bool wait_start_pipe(struct shim *s)
-{
-	if (s->start_fd < 0)
-		return true;
-	char byte;
-	ssize_t n;
-	/* Any byte, or EOF, means go: the caller has moved us into a cgroup. */
-	while ((n = read(s->start_fd, &byte, 1)) < 0 && errno == EINTR)
-		;
-	if (n < 0) {
-		shim_fail(s, g_strdup_printf("Failed to read from the start pipe: %s",
-					     g_strerror(errno)));
-		return false;
-	}
-	/* With --exec-attach the runtime's child reads it once more. */
-	if (!s->opts->exec_attach)
-		fdutil_close(&s->start_fd);
 	return true;
 }
 
@@ -468,12 +370,6 @@ static bool fail_with(struct shim *s, GError *error)
 	shim_fail(s, g_strdup(error->message));
 	g_error_free(error);
 	return false;
-}
-
-static void detach_stdio(void)
-{
-	(void)fdutil_stdio_devnull(false);
-	diag_set_stderr(false);
 }
 
 static bool spawn_runtime(struct shim *s)
@@ -528,7 +424,7 @@ static bool start(struct shim *s)
 	struct tether_opts *o = s->opts;
 	GError *error = NULL;
 
-	lower_oom_score(s);
+	startup_lower_oom_score(s);
 	/* The exit code must not be lost at the very end: make sure now that
 	 * it can be written. */
 	const char *dirs[] = {o->exit_dir, o->persist_dir};
@@ -541,9 +437,9 @@ static bool start(struct shim *s)
 	}
 	if (!open_logs(s, &error))
 		return fail_with(s, error);
-	if (!wait_start_pipe(s))
+	if (!startup_wait_start_pipe(s))
 		return false;
-	if (!o->sync && !o->foreground && !daemonize(s))
+	if (!o->sync && !o->foreground && !startup_daemonize(s))
 		return false;
 	if (o->foreground && o->conmon_pidfile != NULL) {
 		char buf[16];
@@ -554,7 +450,7 @@ static bool start(struct shim *s)
 	(void)setsid();
 	/* passthrough: the runtime inherits our stdio; we let go of it after. */
 	if (!o->foreground && !o->log_passthrough)
-		detach_stdio();
+		startup_detach_stdio();
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		diag_warn("Failed to become a subreaper: %s", g_strerror(errno));
 	s->loop = g_main_loop_new(NULL, FALSE);
@@ -574,7 +470,7 @@ static bool start(struct shim *s)
 		if (s->control == NULL)
 			return fail_with(s, error);
 	}
-	if (o->exec_attach && !tell_attach_ready(s))
+	if (o->exec_attach && !startup_tell_attach_ready(s))
 		return false;
 	if (o->sdnotify_socket != NULL && o->bundle != NULL &&
 	    (s->notify = notify_new(o->bundle, o->sdnotify_socket, &error)) == NULL)
@@ -584,7 +480,7 @@ static bool start(struct shim *s)
 	if (!spawn_runtime(s))
 		return false;
 	if (!o->foreground && o->log_passthrough)
-		detach_stdio();
+		startup_detach_stdio();
 	return true;
 }
 
@@ -633,7 +529,7 @@ static int finish(struct shim *s)
 	/* An exec's caller learns its exit code here too (CRI-O's ExecSync
 	 * only here), or that it timed out, in CRI-O's exact words. */
 	if (o->exec)
-		sync_send(&s->sync_fd, o, code, s->timed_out ? "command timed out" : NULL);
+		shim_sync_send(&s->sync_fd, o, code, s->timed_out ? "command timed out" : NULL);
 	/* Subscribers and waiters hear of it, then the socket goes. */
 	json_object *ev = json_object_new_object();
 	json_object_object_add(ev, "exit_code", json_object_new_int(code));

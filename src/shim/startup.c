@@ -1,0 +1,114 @@
+#define G_LOG_DOMAIN "shim"
+
+/* The monitor's start-up steps, in the order shim.c's start() takes them:
+ * lower our OOM score, wait on the start pipe, daemonize, tell an exec's
+ * caller its attach socket is ready, let go of our stdio. */
+
+#include "tether/shim.h"
+#include "tether/diag.h"
+#include "tether/fdutil.h"
+#include "tether/fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+void startup_lower_oom_score(struct shim *s)
+{
+	long long v;
+	if (fileio_read_int("/proc/self/oom_score_adj", &v) == 0) {
+		s->oom_score_adj = (int)v;
+		s->have_oom_score_adj = true;
+	}
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "-1000", 5) < 0)
+		diag_debug("Failed to lower our oom_score_adj: %s", g_strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+/* The caller's first process exits once the pidfile names the monitor; the
+ * monitor waits on a gate until then, so no caller ever reads a pidfile
+ * naming a process that has already done something. */
+bool startup_daemonize(struct shim *s)
+{
+	int gate[2];
+	if (pipe2(gate, O_CLOEXEC) < 0) {
+		shim_fail(s, g_strdup_printf("pipe: %s", g_strerror(errno)));
+		return false;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		shim_fail(s, g_strdup_printf("fork: %s", g_strerror(errno)));
+		return false;
+	}
+	if (pid > 0) {
+		close(gate[0]);
+		int code = 0;
+		if (s->opts->conmon_pidfile != NULL) {
+			char buf[16];
+			int len = snprintf(buf, sizeof(buf), "%d", pid);
+			int r = fileio_write_atomic(s->opts->conmon_pidfile, buf, (size_t)len,
+						    0644);
+			if (r < 0) {
+				g_autofree char *msg =
+					g_strdup_printf("Failed to write pid file %s: %s",
+							s->opts->conmon_pidfile, g_strerror(-r));
+				shim_report_failure(s->sync_fd, s->opts, msg);
+				code = 1;
+			}
+		}
+		if (code == 0)
+			(void)!write(gate[1], "", 1);
+		_exit(code);
+	}
+	close(gate[1]);
+	char byte;
+	ssize_t n;
+	while ((n = read(gate[0], &byte, 1)) < 0 && errno == EINTR)
+		;
+	close(gate[0]);
+	if (n != 1)
+		_exit(1); /* the parent reported why */
+	return true;
+}
+/* --exec-attach: the exec's attach socket and FIFOs exist; podman waits for
+ * this before it connects, then writes the second start byte. */
+bool startup_tell_attach_ready(struct shim *s)
+{
+	int fd = fdutil_fd_from_env("_OCI_ATTACHPIPE");
+	if (fd < 0) {
+		shim_fail(
+			s,
+			g_strdup("--exec-attach needs _OCI_ATTACHPIPE: it is not set or not open"));
+		return false;
+	}
+	(void)fdutil_set_cloexec(fd, true);
+	shim_sync_send(&fd, s->opts, 0, NULL);
+	fdutil_close(&fd);
+	return true;
+}
+bool startup_wait_start_pipe(struct shim *s)
+{
+	if (s->start_fd < 0)
+		return true;
+	char byte;
+	ssize_t n;
+	/* Any byte, or EOF, means go: the caller has moved us into a cgroup. */
+	while ((n = read(s->start_fd, &byte, 1)) < 0 && errno == EINTR)
+		;
+	if (n < 0) {
+		shim_fail(s, g_strdup_printf("Failed to read from the start pipe: %s",
+					     g_strerror(errno)));
+		return false;
+	}
+	/* With --exec-attach the runtime's child reads it once more. */
+	if (!s->opts->exec_attach)
+		fdutil_close(&s->start_fd);
+	return true;
+}
+void startup_detach_stdio(void)
+{
+	(void)fdutil_stdio_devnull(false);
+	diag_set_stderr(false);
+}
