@@ -142,6 +142,8 @@ install: all
 	install -m 0755 $(BUILD)/tether $(BUILD)/tetherctl $(DESTDIR)$(BINDIR)/
 	install -d $(DESTDIR)$(TMPFILESDIR)
 	install -m 0644 systemd/tether.conf $(DESTDIR)$(TMPFILESDIR)/tether.conf
+	install -Dm644 completion/tetherctl.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/tetherctl
 
 clean:
 	rm -rf build

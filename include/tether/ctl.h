@@ -69,6 +69,19 @@ int ctl_kill_main(struct ctl_context *ctx, int argc, char **argv, GError **error
 int ctl_wait_main(struct ctl_context *ctx, int argc, char **argv, GError **error);
 int ctl_rm_main(struct ctl_context *ctx, int argc, char **argv, GError **error);
 int ctl_attach_main(struct ctl_context *ctx, int argc, char **argv, GError **error);
+int ctl_stop_main(struct ctl_context *ctx, int argc, char **argv, GError **error);
+int ctl_pause_main(struct ctl_context *ctx, int argc, char **argv, GError **error);
+int ctl_resume_main(struct ctl_context *ctx, int argc, char **argv, GError **error);
+int ctl_inspect_main(struct ctl_context *ctx, int argc, char **argv, GError **error);
+int ctl_resize_main(struct ctl_context *ctx, int argc, char **argv, GError **error);
+int ctl_events_main(struct ctl_context *ctx, int argc, char **argv, GError **error);
+int ctl_gc_main(struct ctl_context *ctx, int argc, char **argv, GError **error);
+int ctl_exec_main(struct ctl_context *ctx, int argc, char **argv, GError **error);
+int ctl_top_main(struct ctl_context *ctx, int argc, char **argv, GError **error);
+int ctl_stats_main(struct ctl_context *ctx, int argc, char **argv, GError **error);
+int ctl_update_main(struct ctl_context *ctx, int argc, char **argv, GError **error);
+int ctl_checkpoint_main(struct ctl_context *ctx, int argc, char **argv, GError **error);
+int ctl_restore_main(struct ctl_context *ctx, int argc, char **argv, GError **error);
 
 /* What create and run share. */
 struct ctl_create_opts {

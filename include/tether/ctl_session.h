@@ -52,6 +52,12 @@ struct ctl_session_opts {
 	bool start;	  /* run the runtime's start once ready (run) */
 	const char *keys; /* detach keys */
 	size_t keys_len;
+	/* exec: signals go to this pid rather than to the container (0). */
+	int signal_pid;
+	/* exec: NULL reads the container's exit file; else the exit code
+	 * once the output has ended (0 and *ret_code, or -errno). */
+	int (*exit_fn)(void *data, int timeout_ms, int *ret_code);
+	void *exit_data;
 };
 
 /* Run the session on the connected attach socket afd (taken over and

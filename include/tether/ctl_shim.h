@@ -29,4 +29,30 @@ pid_t ctl_shim_create(const struct ctl_context *ctx, const char *id, const char 
 		      const char *cdir, const struct ctl_log_config *log, unsigned stdio,
 		      const char *exit_command, char *const *exit_command_args, GError **error);
 
+/* The same, with the shim's argv given (restore adds --restore DIR). */
+pid_t ctl_shim_create_argv(const struct ctl_context *ctx, const char *cdir, char **argv,
+			   GError **error);
+
+/* An exec session's shim, as podman's startExec drives it (API 1,
+ * --exec-attach): start spawns it in dir with the sync, start and attach
+ * pipes and returns once {"data": 0} says the attach socket is there;
+ * the caller may connect, then go writes the second start byte and
+ * returns the exec'd pid; exit reads the exit code (the second sync
+ * message, 0 or -errno). */
+struct ctl_shim_exec {
+	int sync_fd;
+	int start_fd;
+};
+#define CTL_SHIM_EXEC_INIT                                                                         \
+	{                                                                                          \
+		-1, -1                                                                             \
+	}
+int ctl_shim_exec_start(const struct ctl_context *ctx, const char *dir, char **argv,
+			struct ctl_shim_exec *ret, GError **error);
+pid_t ctl_shim_exec_go(struct ctl_shim_exec *ex, const char *dir, GError **error);
+int ctl_shim_exec_exit(struct ctl_shim_exec *ex, int timeout_ms, int *ret_code);
+/* Wait (bounded) until the shim has closed its end of the sync pipe. */
+void ctl_shim_exec_wait_gone(struct ctl_shim_exec *ex, int timeout_ms);
+void ctl_shim_exec_clear(struct ctl_shim_exec *ex);
+
 #endif

@@ -72,4 +72,9 @@ bool ctl_shim_alive(pid_t pid, const char *shim, const char *id);
 enum ctl_status ctl_status_get(const struct ctl_context *ctx, const char *cdir,
 			       const struct ctl_state *st, int *ret_exit_code);
 
+/* pause and resume: run the runtime's verb when the container is in the
+ * state need, else fail with a message naming the state it is in. */
+int ctl_pause_resume(struct ctl_context *ctx, const char *verb, enum ctl_status need, int argc,
+		     char **argv, GError **error);
+
 #endif

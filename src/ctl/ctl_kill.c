@@ -6,7 +6,10 @@
 int ctl_kill_main(struct ctl_context *ctx, int argc, char **argv, GError **error)
 {
 	g_autofree char *signal_opt = NULL;
+	gboolean all = FALSE;
 	const GOptionEntry entries[] = {
+		{"all", 'a', 0, G_OPTION_ARG_NONE, &all,
+		 "Signal every process of the container, not only its first", NULL},
 		{"signal", 's', 0, G_OPTION_ARG_STRING, &signal_opt,
 		 "Signal name or number (default: TERM)", "SIGNAL"},
 		G_OPTION_ENTRY_NULL,
@@ -33,5 +36,8 @@ int ctl_kill_main(struct ctl_context *ctx, int argc, char **argv, GError **error
 		return -1;
 	g_autofree char *num = g_strdup_printf("%d", signo);
 	const char *args[] = {"kill", argv[1], num, NULL};
+	const char *all_args[] = {"kill", "--all", argv[1], num, NULL};
+	if (all)
+		return ctl_runtime_run(ctx, all_args, NULL, error) ? 0 : -1;
 	return ctl_runtime_run(ctx, args, NULL, error) ? 0 : -1;
 }

@@ -120,13 +120,18 @@ static void print_json(GPtrArray *rows)
 int ctl_ps_main(struct ctl_context *ctx, int argc, char **argv, GError **error)
 {
 	g_autofree char *format = NULL;
+	gboolean all = FALSE;
 	const GOptionEntry entries[] = {
+		{"all", 'a', 0, G_OPTION_ARG_NONE, &all,
+		 "Also list containers that are not live (exited, stopped, shim-dead)", NULL},
 		{"format", 0, 0, G_OPTION_ARG_STRING, &format, "table (default) or json", "FORMAT"},
 		G_OPTION_ENTRY_NULL,
 	};
 	bool help;
-	if (!ctl_parse_options("ps", "", "List containers and their status.", entries, false, &argc,
-			       &argv, &help, error))
+	if (!ctl_parse_options("ps", "",
+			       "List live containers (created, running, paused) and their status; "
+			       "--all lists every container.",
+			       entries, false, &argc, &argv, &help, error))
 		return -1;
 	if (help)
 		return 0;
@@ -146,6 +151,10 @@ int ctl_ps_main(struct ctl_context *ctx, int argc, char **argv, GError **error)
 		struct ps_row *row = g_new0(struct ps_row, 1);
 		ctl_state_load_lenient(cdir, id, &row->st);
 		row->status = ctl_status_get(ctx, cdir, &row->st, &row->exit_code);
+		if (!all && !ctl_status_is_live(row->status)) {
+			ps_row_free(row);
+			continue;
+		}
 		g_ptr_array_add(rows, row);
 	}
 	if (json)

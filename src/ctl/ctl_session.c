@@ -98,6 +98,7 @@ struct session {
 	int afd, sig_fd, in_fd, size_fd, ctl_fd;
 	struct ctl_detach detach;
 	int signals;
+	int signal_pid;
 	bool raw;
 	struct termios saved;
 };
@@ -134,6 +135,11 @@ static void send_size(struct session *s)
  * not in our terminal's process group. false: time to leave. */
 static bool forward_signal(struct session *s, int signo)
 {
+	if (s->signal_pid > 0) {
+		if (kill(s->signal_pid, signo) < 0)
+			diag_debug("forwarding signal %d: %s", signo, g_strerror(errno));
+		return ++s->signals < CTL_SESSION_SIGNALS_TO_DETACH;
+	}
 	g_autofree char *num = g_strdup_printf("%d", signo);
 	const char *args[] = {"kill", s->id, num, NULL};
 	g_autoptr(GError) error = NULL;
@@ -294,6 +300,7 @@ int ctl_session_run(struct ctl_context *ctx, const char *id, const char *cdir, i
 		.in_fd = opts->in_fd,
 		.size_fd = -1,
 		.ctl_fd = -1,
+		.signal_pid = opts->signal_pid,
 		.detach = {opts->keys, opts->in_fd >= 0 ? opts->keys_len : 0, 0},
 	};
 	sigset_t mask;
@@ -333,6 +340,15 @@ int ctl_session_run(struct ctl_context *ctx, const char *id, const char *cdir, i
 
 	switch (end) {
 	case END_EOF:
+		if (opts->exit_fn != NULL) {
+			int code = 0;
+			int r = opts->exit_fn(opts->exit_data, CTL_SESSION_EXIT_WAIT_MS, &code);
+			if (r == 0)
+				return code >= 0 && code <= 255 ? code : 255;
+			g_set_error(error, CTL_ERROR, CTL_ERROR_SHIM, "no exit code for %s: %s", id,
+				    g_strerror(-r));
+			return -1;
+		}
 		return exit_code(&s, error);
 	case END_DETACH:
 		return 0;

@@ -15,6 +15,7 @@
 #include <linux/close_range.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <limits.h>
 #include <stdint.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -73,8 +74,8 @@ char **ctl_shim_argv(const struct ctl_context *ctx, const char *id, const char *
 }
 
 /* Between fork and exec: async-signal-safe calls only. */
-static void __attribute__((noreturn))
-exec_child(char **argv, char **envp, int devnull, int logfd, int sync_fd, int start_fd)
+static void __attribute__((noreturn)) exec_child(char **argv, char **envp, int devnull, int logfd,
+						 int sync_fd, int start_fd, int attach_fd)
 {
 	sigset_t all;
 	sigemptyset(&all);
@@ -89,7 +90,8 @@ exec_child(char **argv, char **envp, int devnull, int logfd, int sync_fd, int st
 	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		for (int fd = 3; fd < 4096; fd++)
 			(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-	if (fcntl(sync_fd, F_SETFD, 0) < 0 || fcntl(start_fd, F_SETFD, 0) < 0)
+	if (fcntl(sync_fd, F_SETFD, 0) < 0 || fcntl(start_fd, F_SETFD, 0) < 0 ||
+	    (attach_fd >= 0 && fcntl(attach_fd, F_SETFD, 0) < 0))
 		_exit(127);
 	execve(argv[0], argv, envp);
 	_exit(127);
@@ -176,6 +178,20 @@ pid_t ctl_shim_create(const struct ctl_context *ctx, const char *id, const char 
 			    ctx->shim == NULL ? "--shim PATH" : "--runtime PATH");
 		return -1;
 	}
+	g_auto(GStrv) argv =
+		ctl_shim_argv(ctx, id, name, cdir, log, stdio, exit_command, exit_command_args);
+	return ctl_shim_create_argv(ctx, cdir, argv, error);
+}
+
+pid_t ctl_shim_create_argv(const struct ctl_context *ctx, const char *cdir, char **argv,
+			   GError **error)
+{
+	if (ctx->shim == NULL || ctx->runtime == NULL) {
+		g_set_error(error, CTL_ERROR, CTL_ERROR_USAGE, "%s not found (use %s)",
+			    ctx->shim == NULL ? "shim 'tether'" : "OCI runtime",
+			    ctx->shim == NULL ? "--shim PATH" : "--runtime PATH");
+		return -1;
+	}
 	int sync_fds[2], start_fds[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync_fds) < 0) {
 		g_set_error(error, CTL_ERROR, CTL_ERROR_FAILED, "socketpair: %s",
@@ -198,8 +214,6 @@ pid_t ctl_shim_create(const struct ctl_context *ctx, const char *id, const char 
 		return -1;
 	}
 
-	g_auto(GStrv) argv =
-		ctl_shim_argv(ctx, id, name, cdir, log, stdio, exit_command, exit_command_args);
 	g_auto(GStrv) envp = g_get_environ();
 	g_autofree char *sync_s = g_strdup_printf("%d", sync_wr);
 	g_autofree char *start_s = g_strdup_printf("%d", start_rd);
@@ -214,7 +228,7 @@ pid_t ctl_shim_create(const struct ctl_context *ctx, const char *id, const char 
 		return -1;
 	}
 	if (pid == 0)
-		exec_child(argv, envp, devnull, logfd, sync_wr, start_rd);
+		exec_child(argv, envp, devnull, logfd, sync_wr, start_rd, -1);
 
 	fdutil_close(&sync_wr);
 	fdutil_close(&start_rd);
@@ -256,4 +270,140 @@ pid_t ctl_shim_create(const struct ctl_context *ctx, const char *id, const char 
 		shim_failed(error, cdir, "sent a sync message that does not parse");
 	}
 	return -1;
+}
+
+void ctl_shim_exec_clear(struct ctl_shim_exec *ex)
+{
+	fdutil_close(&ex->sync_fd);
+	fdutil_close(&ex->start_fd);
+}
+
+int ctl_shim_exec_start(const struct ctl_context *ctx, const char *dir, char **argv,
+			struct ctl_shim_exec *ret, GError **error)
+{
+	if (ctx->shim == NULL || ctx->runtime == NULL) {
+		g_set_error(error, CTL_ERROR, CTL_ERROR_USAGE, "%s not found (use %s)",
+			    ctx->shim == NULL ? "shim 'tether'" : "OCI runtime",
+			    ctx->shim == NULL ? "--shim PATH" : "--runtime PATH");
+		return -1;
+	}
+	int fds[3][2];
+	int made = 0;
+	for (; made < 3; made++)
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds[made]) < 0)
+			break;
+	if (made < 3) {
+		int e = errno;
+		for (int i = 0; i < made; i++) {
+			close(fds[i][0]);
+			close(fds[i][1]);
+		}
+		g_set_error(error, CTL_ERROR, CTL_ERROR_FAILED, "socketpair: %s", g_strerror(e));
+		return -1;
+	}
+	_cleanup_close_ int sync_rd = fds[0][0], sync_wr = fds[0][1];
+	_cleanup_close_ int start_wr = fds[1][0], start_rd = fds[1][1];
+	_cleanup_close_ int attach_rd = fds[2][0], attach_wr = fds[2][1];
+	g_autofree char *logpath = g_build_filename(dir, "shim.log", NULL);
+	_cleanup_close_ int logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	_cleanup_close_ int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (logfd < 0 || devnull < 0) {
+		g_set_error(error, CTL_ERROR, CTL_ERROR_FAILED, "cannot open %s: %s",
+			    logfd < 0 ? logpath : "/dev/null", g_strerror(errno));
+		return -1;
+	}
+	g_auto(GStrv) envp = g_get_environ();
+	g_autofree char *sync_s = g_strdup_printf("%d", sync_wr);
+	g_autofree char *start_s = g_strdup_printf("%d", start_rd);
+	g_autofree char *attach_s = g_strdup_printf("%d", attach_wr);
+	envp = g_environ_setenv(envp, "_OCI_SYNCPIPE", sync_s, TRUE);
+	envp = g_environ_setenv(envp, "_OCI_STARTPIPE", start_s, TRUE);
+	envp = g_environ_setenv(envp, "_OCI_ATTACHPIPE", attach_s, TRUE);
+	g_autofree char *cmdline = g_strjoinv(" ", argv);
+	diag_debug("spawning %s", cmdline);
+
+	pid_t pid = fork();
+	if (pid < 0) {
+		g_set_error(error, CTL_ERROR, CTL_ERROR_FAILED, "fork: %s", g_strerror(errno));
+		return -1;
+	}
+	if (pid == 0)
+		exec_child(argv, envp, devnull, logfd, sync_wr, start_rd, attach_wr);
+	fdutil_close(&sync_wr);
+	fdutil_close(&start_rd);
+	fdutil_close(&attach_wr);
+	if (fdutil_write_all(start_wr, "", 1) < 0)
+		diag_debug("start pipe: %s", g_strerror(errno));
+
+	int status = wait_first(pid, CTL_SHIM_SYNC_TIMEOUT_S * 1000);
+	if (status == -ETIMEDOUT) {
+		(void)kill(pid, SIGKILL);
+		(void)wait_first(pid, -1);
+		shim_failed(error, dir, "did not daemonize in time");
+		return -1;
+	}
+	/* {"data": 0} once the session's attach socket is there. */
+	long long value = -1;
+	int r = read_sync(attach_rd, status == 0 ? CTL_SHIM_SYNC_TIMEOUT_S * 1000 : 0, &value,
+			  NULL);
+	if (r < 0 || value != 0) {
+		shim_failed(error, dir,
+			    r == -ETIMEDOUT ? "did not report its attach socket in time"
+					    : "failed before the exec session was ready");
+		return -1;
+	}
+	ret->sync_fd = g_steal_fd(&sync_rd);
+	ret->start_fd = g_steal_fd(&start_wr);
+	return 0;
+}
+
+pid_t ctl_shim_exec_go(struct ctl_shim_exec *ex, const char *dir, GError **error)
+{
+	if (fdutil_write_all(ex->start_fd, "", 1) < 0)
+		diag_debug("start pipe: %s", g_strerror(errno));
+	fdutil_close(&ex->start_fd);
+	long long value = 0;
+	g_autofree char *message = NULL;
+	int r = read_sync(ex->sync_fd, CTL_SHIM_SYNC_TIMEOUT_S * 1000, &value, &message);
+	if (r == 0 && value < 0) {
+		g_autofree char *why = ctl_runtime_error_text(message);
+		g_set_error(error, CTL_ERROR, CTL_ERROR_RUNTIME, "%s", why);
+		return -1;
+	}
+	if (r == 0 && value > 0 && value <= INT32_MAX)
+		return (pid_t)value;
+	shim_failed(error, dir,
+		    r == -ETIMEDOUT ? "did not report the exec'd pid in time"
+				    : "exited without reporting the exec'd pid");
+	return -1;
+}
+
+int ctl_shim_exec_exit(struct ctl_shim_exec *ex, int timeout_ms, int *ret_code)
+{
+	long long value = 0;
+	int r = read_sync(ex->sync_fd, timeout_ms, &value, NULL);
+	if (r < 0)
+		return r;
+	if (value < INT_MIN || value > INT_MAX)
+		return -ERANGE;
+	*ret_code = (int)value;
+	return 0;
+}
+
+void ctl_shim_exec_wait_gone(struct ctl_shim_exec *ex, int timeout_ms)
+{
+	/* The shim holds the sync pipe until it exits. */
+	char c;
+	gint64 deadline = ctl_now_ms() + timeout_ms;
+	while (ex->sync_fd >= 0) {
+		gint64 left = deadline - ctl_now_ms();
+		if (left <= 0)
+			return;
+		struct pollfd pfd = {ex->sync_fd, POLLIN, 0};
+		int n = poll(&pfd, 1, (int)left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || recv(ex->sync_fd, &c, 1, MSG_DONTWAIT) <= 0)
+			return;
+	}
 }

@@ -2,8 +2,10 @@
 #define G_LOG_DOMAIN "ctl"
 
 #include "tether/ctl.h"
+#include "tether/ctl_state.h"
 #include "tether/diag.h"
 #include "tether/version.h"
+#include "tether/ctl_exec_spec.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -21,6 +23,19 @@ static const struct ctl_verb ctl_verbs[] = {
 	{"kill", ctl_kill_main, "Send a signal to a container"},
 	{"wait", ctl_wait_main, "Wait for a container to exit"},
 	{"rm", ctl_rm_main, "Remove a container"},
+	{"stop", ctl_stop_main, "Stop a container: SIGTERM, then SIGKILL"},
+	{"pause", ctl_pause_main, "Pause every process of a container"},
+	{"resume", ctl_resume_main, "Resume a paused container"},
+	{"inspect", ctl_inspect_main, "Print what is known of a container, as JSON"},
+	{"resize", ctl_resize_main, "Set a container's terminal size"},
+	{"events", ctl_events_main, "Print container events as JSON lines"},
+	{"gc", ctl_gc_main, "Remove the state of containers nobody runs"},
+	{"exec", ctl_exec_main, "Run a command in a running container"},
+	{"top", ctl_top_main, "List a container's processes"},
+	{"stats", ctl_stats_main, "Print a container's resource usage"},
+	{"update", ctl_update_main, "Change a container's resource limits"},
+	{"checkpoint", ctl_checkpoint_main, "Checkpoint a running container (CRIU)"},
+	{"restore", ctl_restore_main, "Restore a checkpointed container"},
 };
 
 static const struct ctl_verb *find_verb(const char *name)

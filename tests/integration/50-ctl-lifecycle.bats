@@ -19,7 +19,7 @@ teardown() {
 LOOP='trap "exit $0" USR1; while :; do sleep 0.1; done'
 
 ps_field() { # ID FIELD: one field of ps --format json
-	ctl ps --format json | python3 -c '
+	ctl ps --all --format json | python3 -c '
 import json, sys
 for c in json.load(sys.stdin):
     if c["id"] == sys.argv[1]:
@@ -30,7 +30,7 @@ for c in json.load(sys.stdin):
 	run ctl run -d -b "$BUNDLE" --name web lc sh -c "$LOOP" 4
 	[ "$status" -eq 0 ]
 	[ "$output" = lc ]
-	run ctl ps
+	run ctl ps --all
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" =~ ^ID\ +NAME\ +STATUS\ +PID\ +SHIM\ PID\ +CREATED$ ]]
 	[[ "${lines[1]}" =~ ^lc\ +web\ +running\ +[0-9]+\ +[0-9]+\ +20[0-9-]+T ]]
@@ -47,7 +47,7 @@ for c in json.load(sys.stdin):
 	run timeout 20 "$TETHERCTL" --root "$ROOT" wait lc
 	[ "$status" -eq 0 ]
 	[ "$output" = 4 ]
-	run ctl ps
+	run ctl ps --all
 	[[ "${lines[1]}" =~ ^lc\ +web\ +exited\ \(4\)\  ]]
 	[ "$(ps_field lc status)" = exited ]
 	[ "$(ps_field lc exit_code)" = 4 ]
@@ -118,7 +118,7 @@ for c in json.load(sys.stdin):
 	[ -z "$(runc --root "$ROOT/runtime" list -q)" ]
 	# The shim has finished too.
 	wait_until 10 eval '! kill -0 '"$shim"' 2>/dev/null'
-	run ctl ps --format json
+	run ctl ps --all --format json
 	[ "$output" = "[]" ] || [ "$(tr -d ' \n' <<<"$output")" = "[]" ]
 }
 
@@ -145,12 +145,12 @@ for c in json.load(sys.stdin):
 @test "state survives: new invocations, through TETHER_ROOT, see the container" {
 	ctl run -d -b "$BUNDLE" sv sh -c "$LOOP" 9
 	# Nothing but the state directory links these invocations.
-	run env TETHER_ROOT="$ROOT" "$TETHERCTL" ps
+	run env TETHER_ROOT="$ROOT" "$TETHERCTL" ps --all
 	[[ "${lines[1]}" =~ ^sv\ +sv\ +running ]]
 	TETHER_ROOT=$ROOT "$TETHERCTL" kill sv USR1
 	run timeout 20 env TETHER_ROOT="$ROOT" "$TETHERCTL" wait sv
 	[ "$output" = 9 ]
-	run env TETHER_ROOT="$ROOT" "$TETHERCTL" ps
+	run env TETHER_ROOT="$ROOT" "$TETHERCTL" ps --all
 	[[ "${lines[1]}" =~ ^sv\ +sv\ +exited\ \(9\) ]]
 }
 

@@ -53,7 +53,7 @@ TS_RE='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}[+-][0-9]
 	run timeout 30 "$TETHERCTL" --root "$ROOT" logs -f lf
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(printf 'line %s\n' 1 2 3 4 5 | head -c -1)" ]
-	run ctl ps
+	run ctl ps --all
 	[[ "${lines[1]}" == *"exited (3)"* ]]
 }
 

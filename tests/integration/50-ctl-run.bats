@@ -83,7 +83,7 @@ teardown() {
 	"$TETHERCTL" --root "$ROOT" --shim "$SHIM" run -b "$BUNDLE" ci sleep 1000 \
 		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
 	local pid=$!
-	wait_until 20 eval '[ "$(ctl ps | awk '\''$1 == "ci" { print $3 }'\'')" = running ]'
+	wait_until 20 eval '[ "$(ctl ps --all | awk '\''$1 == "ci" { print $3 }'\'')" = running ]'
 	# Repeat until tetherctl has counted three (signals can merge).
 	local tries=100
 	while kill -TERM "$pid" 2>/dev/null && [ "$tries" -gt 0 ]; do
@@ -94,7 +94,7 @@ teardown() {
 	wait "$pid" || status=$?
 	[ "$status" -eq 125 ]
 	grep -q "detached from container ci" "$BATS_TEST_TMPDIR/err"
-	run ctl ps
+	run ctl ps --all
 	[[ "${lines[1]}" =~ ^ci\ +ci\ +running ]]
 }
 
@@ -108,7 +108,7 @@ teardown() {
 	wait "$pid" || status=$?
 	[ "$status" -eq 137 ]
 
-	run ctl ps --format json
+	run ctl ps --all --format json
 	[ "$status" -eq 0 ]
 	[ "$(python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["status"])' <<<"$output")" = running ]
 
@@ -125,6 +125,6 @@ teardown() {
 	run ctl run -d -b "$BUNDLE" cd sh -c 'trap "exit 0" TERM; while :; do sleep 0.1; done'
 	[ "$status" -eq 0 ]
 	[ "$output" = cd ]
-	run ctl ps
+	run ctl ps --all
 	[[ "${lines[1]}" =~ ^cd\ +cd\ +running\  ]]
 }

@@ -124,7 +124,7 @@ EOF
 		[ "${#lines[@]}" -eq 20000 ]
 		[ "$(printf '%s\n' "${lines[@]}" | sum)" = "$(seq 1 20000 | sum)" ]
 		[ -n "$(find "$ROOT/containers/f-$driver" -name 'ctr.*.100')" ]
-		run ctl ps
+		run ctl ps --all
 		[[ "$output" == *"f-$driver"*"exited (3)"* ]]
 	done
 }

@@ -19,7 +19,7 @@ teardown() {
 }
 
 is_running() {
-	ctl ps | grep -qE "^$1 .* running "
+	ctl ps --all | grep -qE "^$1 .* running "
 }
 
 @test "run -it: an interactive shell answers typed commands and exits 5" {
@@ -58,7 +58,7 @@ is_running() {
 	echo "$output"
 	[ "$status" -eq 3 ]
 	[[ "$output" == *again-2* ]]
-	run ctl ps
+	run ctl ps --all
 	[[ "$output" == *"exited (3)"* ]]
 }
 
