@@ -31,7 +31,7 @@ monitor_fd_count() {
 	for i in range(1000):
 	    fd = os.open(path, os.O_PATH)
 	    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-	    for attempt in range(500):
+	    for attempt in range(3000):
 	        try:
 	            s.connect("/proc/self/fd/%d" % fd)
 	            break
@@ -39,7 +39,7 @@ monitor_fd_count() {
 	            refused += 1
 	            time.sleep(0.01)
 	    else:
-	        sys.exit("connect refused for 5 s")
+	        sys.exit("connect refused for 30 s")
 	    os.close(fd)
 	    if i % 2:
 	        s.shutdown(socket.SHUT_WR)  # podman's detach

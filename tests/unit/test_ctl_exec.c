@@ -173,7 +173,11 @@ static int call(verb_fn fn, const char *line, GError **error)
 	struct ctl_context ctx;
 	assert_int_equal(ctl_context_init(&ctx, root, "/bin/true", "/bin/true", NULL, NULL), 0);
 	g_auto(GStrv) argv = g_strsplit(line, " ", -1);
-	int r = fn(&ctx, (int)g_strv_length(argv), argv, error);
+	/* The verb's option parsing rearranges the vector it is given (as it
+	 * may with the process's argv): give it a copy of the pointers, and
+	 * free the strings from the original. */
+	g_autofree char **copy = g_memdup2(argv, sizeof(char *) * (g_strv_length(argv) + 1));
+	int r = fn(&ctx, (int)g_strv_length(argv), copy, error);
 	ctl_context_clear(&ctx);
 	g_rmdir(root);
 	return r;
