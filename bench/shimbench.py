@@ -628,6 +628,62 @@ class Bench:
             log("  %-8s median %.1f ms" % (name, 1000 * median([x["wall"] for x in runs[name]])))
         self.results["lifecycle"] = runs
 
+    # -- 3b. exec latency --
+
+    def exec_once(self, name, path, target):
+        """One exec of `true` into the running target container, as CRI-O's
+        ExecSync drives a monitor (legacy keys, --sync, a plain pipe): from
+        spawning the monitor to its exit with {"exit_code": 0} read."""
+        d = os.path.join(self.work, "x%05d" % self.seq)
+        self.seq += 1
+        os.makedirs(d)
+        spec = os.path.join(d, "process.json")
+        with open(spec, "w") as f:
+            json.dump({"args": ["true"], "cwd": "/", "terminal": False,
+                       "user": {"uid": 0, "gid": 0},
+                       "env": ["PATH=/usr/bin:/bin:/usr/sbin:/sbin"]}, f)
+        r, w = os.pipe()
+        argv = [path, "-c", target["cid"], "-n", "bench", "-r", self.runc,
+                "-p", os.path.join(d, "exec.pid"), "-e", "-l", os.path.join(d, "exec.log"),
+                "--socket-dir-path", os.path.join(d, "sock"), "--sync",
+                "--exec-process-spec", spec, "--runtime-arg", "--root=" + self.runc_root]
+        t0 = time.monotonic()
+        proc = subprocess.Popen(argv, env=dict(os.environ, _OCI_SYNCPIPE=str(w)),
+                                pass_fds=(w,), stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(w)
+        _, status, usage = os.wait4(proc.pid, 0)
+        t1 = time.monotonic()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        msg = os.read(r, 4096)
+        os.close(r)
+        shutil.rmtree(d, ignore_errors=True)
+        if proc.returncode != 0 or b'"exit_code": 0' not in msg:
+            raise BenchError("%s: exec of true failed (status %s, sync %r)"
+                             % (name, proc.returncode, msg))
+        return {"wall": t1 - t0, "cpu": usage.ru_utime + usage.ru_stime}
+
+    def bench_exec(self):
+        # One container to exec into, run by the first monitor: the exec
+        # monitors are separate processes and do not care which.
+        target = self.new_run("t", ["sleep", "3600"])
+        name0, path0 = self.monitors[0]
+        self.create(name0, path0, target)
+        self.runc_cmd("start", target["cid"])
+        log("exec latency of `true`: warm-up")
+        for name, path in self.monitors:
+            for _ in range(2):
+                self.exec_once(name, path, target)
+        runs = {name: [] for name, _ in self.monitors}
+        for i in range(self.o.lifecycle_reps):
+            k = i % len(self.monitors)
+            for name, path in self.monitors[k:] + self.monitors[:k]:
+                runs[name].append(self.exec_once(name, path, target))
+        for name, _ in self.monitors:
+            log("  %-8s median %.1f ms" % (name, 1000 * median([x["wall"] for x in runs[name]])))
+        self.runc_cmd("kill", target["cid"], "KILL", check=False)
+        self.results["exec"] = runs
+
     # -- 4. idle memory --
 
     def bench_memory(self):
@@ -903,6 +959,30 @@ def report(bench, opts, started, elapsed):
             fmt_ratio(t[0], c[0]), fmt_ratio(t[1], c[1]) if c[1] > 0 else "-",
             fmt_ratio(t[2], c[2])))
         w("")
+    if "exec" in res:
+        runs = res["exec"]
+        w("## 3b. Exec latency")
+        w("")
+        w("%d repetitions. An exec of `true` into a running container, driven as CRI-O's "
+          "ExecSync drives a monitor (legacy keys, `--sync`, a plain pipe): wall = "
+          "spawning the monitor → its exit after `{\"exit_code\": 0}`; CPU = the monitor "
+          "process's rusage, which includes the runtime it runs and reaps." % o.lifecycle_reps)
+        w("")
+        w("| monitor | wall ms | p10–p90 ms | monitor CPU ms |")
+        w("| --- | ---: | ---: | ---: |")
+        med = {}
+        for name in ("conmon", "tether"):
+            xs = sorted(x["wall"] for x in runs[name])
+            m = median(xs)
+            cpu = median([x["cpu"] for x in runs[name]])
+            med[name] = (m, cpu)
+            w("| %s | %.1f | %.1f–%.1f | %.2f |" % (name, 1000 * m,
+              1000 * xs[int(0.1 * (len(xs) - 1))], 1000 * xs[int(round(0.9 * (len(xs) - 1)))],
+              1000 * cpu))
+        w("| **tether/conmon** | **%s** | | **%s** |" % (
+            fmt_ratio(med["tether"][0], med["conmon"][0]),
+            fmt_ratio(med["tether"][1], med["conmon"][1])))
+        w("")
     if "memory" in res:
         mem = res["memory"]
         w("## 4. Idle memory")
@@ -1040,7 +1120,7 @@ def parse_args(argv):
     p.add_argument("--idle", type=int, help="idle containers per monitor (10; quick 5)")
     p.add_argument("--memory-rounds", type=int, help="idle-memory rounds (2; quick 1)")
     p.add_argument("--only", action="append",
-                   choices=("throughput", "attach", "lifecycle", "memory"),
+                   choices=("throughput", "attach", "lifecycle", "exec", "memory"),
                    help="run only this part (repeatable)")
     p.add_argument("--tmpdir", default="/dev/shm" if os.path.isdir("/dev/shm") else None,
                    help="where the temp dir goes (default /dev/shm, a tmpfs)")
@@ -1100,10 +1180,10 @@ def main(argv):
     started = datetime.datetime.now().astimezone()
     t_start = time.monotonic()
     bench = Bench(o)
-    parts = o.only or ["throughput", "attach", "lifecycle", "memory"]
+    parts = o.only or ["throughput", "attach", "lifecycle", "exec", "memory"]
     status = 0
     try:
-        for part in ("throughput", "attach", "lifecycle", "memory"):
+        for part in ("throughput", "attach", "lifecycle", "exec", "memory"):
             if part in parts:
                 getattr(bench, "bench_" + part)()
     except BenchError as e:
