@@ -168,6 +168,56 @@ static void shim_failed(GError **error, const char *cdir, const char *what)
 		    tail ? tail : "");
 }
 
+/* Spawn the shim as podman does: stdin and stdout on /dev/null, stderr to
+ * DIR/shim.log (its diagnostics before it daemonizes), the pipes named in
+ * _OCI_SYNCPIPE, _OCI_STARTPIPE and (attach_wr >= 0) _OCI_ATTACHPIPE; give
+ * it the start byte and wait, bounded, for its first process. Returns that
+ * process's exit status, or -1 with error set. */
+static int spawn_shim(const char *dir, char **argv, int sync_wr, int start_rd, int start_wr,
+		      int attach_wr, GError **error)
+{
+	g_autofree char *logpath = g_build_filename(dir, "shim.log", NULL);
+	_cleanup_close_ int logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	_cleanup_close_ int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (logfd < 0 || devnull < 0) {
+		g_set_error(error, CTL_ERROR, CTL_ERROR_FAILED, "cannot open %s: %s",
+			    logfd < 0 ? logpath : "/dev/null", g_strerror(errno));
+		return -1;
+	}
+	g_auto(GStrv) envp = g_get_environ();
+	g_autofree char *sync_s = g_strdup_printf("%d", sync_wr);
+	g_autofree char *start_s = g_strdup_printf("%d", start_rd);
+	envp = g_environ_setenv(envp, "_OCI_SYNCPIPE", sync_s, TRUE);
+	envp = g_environ_setenv(envp, "_OCI_STARTPIPE", start_s, TRUE);
+	if (attach_wr >= 0) {
+		g_autofree char *attach_s = g_strdup_printf("%d", attach_wr);
+		envp = g_environ_setenv(envp, "_OCI_ATTACHPIPE", attach_s, TRUE);
+	}
+	g_autofree char *cmdline = g_strjoinv(" ", argv);
+	diag_debug("spawning %s", cmdline);
+
+	pid_t pid = fork();
+	if (pid < 0) {
+		g_set_error(error, CTL_ERROR, CTL_ERROR_FAILED, "fork: %s", g_strerror(errno));
+		return -1;
+	}
+	if (pid == 0)
+		exec_child(argv, envp, devnull, logfd, sync_wr, start_rd, attach_wr);
+
+	/* podman writes one NUL once it has moved the shim into its cgroup;
+	 * there is no cgroup to move it to here, so go at once. */
+	if (fdutil_write_all(start_wr, "", 1) < 0)
+		diag_debug("start pipe: %s", g_strerror(errno));
+	int status = wait_first(pid, CTL_SHIM_SYNC_TIMEOUT_S * 1000);
+	if (status == -ETIMEDOUT) {
+		(void)kill(pid, SIGKILL);
+		(void)wait_first(pid, -1);
+		shim_failed(error, dir, "did not daemonize in time");
+		return -1;
+	}
+	return status;
+}
+
 pid_t ctl_shim_create(const struct ctl_context *ctx, const char *id, const char *name,
 		      const char *cdir, const struct ctl_log_config *log, unsigned stdio,
 		      const char *exit_command, char *const *exit_command_args, GError **error)
@@ -205,46 +255,12 @@ pid_t ctl_shim_create_argv(const struct ctl_context *ctx, const char *cdir, char
 		return -1;
 	}
 	_cleanup_close_ int start_wr = start_fds[0], start_rd = start_fds[1];
-	g_autofree char *logpath = g_build_filename(cdir, "shim.log", NULL);
-	_cleanup_close_ int logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	_cleanup_close_ int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (logfd < 0 || devnull < 0) {
-		g_set_error(error, CTL_ERROR, CTL_ERROR_FAILED, "cannot open %s: %s",
-			    logfd < 0 ? logpath : "/dev/null", g_strerror(errno));
-		return -1;
-	}
-
-	g_auto(GStrv) envp = g_get_environ();
-	g_autofree char *sync_s = g_strdup_printf("%d", sync_wr);
-	g_autofree char *start_s = g_strdup_printf("%d", start_rd);
-	envp = g_environ_setenv(envp, "_OCI_SYNCPIPE", sync_s, TRUE);
-	envp = g_environ_setenv(envp, "_OCI_STARTPIPE", start_s, TRUE);
-	g_autofree char *cmdline = g_strjoinv(" ", argv);
-	diag_debug("spawning %s", cmdline);
-
-	pid_t pid = fork();
-	if (pid < 0) {
-		g_set_error(error, CTL_ERROR, CTL_ERROR_FAILED, "fork: %s", g_strerror(errno));
-		return -1;
-	}
-	if (pid == 0)
-		exec_child(argv, envp, devnull, logfd, sync_wr, start_rd, -1);
-
+	int status = spawn_shim(cdir, argv, sync_wr, start_rd, start_wr, -1, error);
 	fdutil_close(&sync_wr);
 	fdutil_close(&start_rd);
-	/* podman writes one NUL once it has moved the shim into its cgroup;
-	 * there is no cgroup to move it to here, so go at once. */
-	if (fdutil_write_all(start_wr, "", 1) < 0)
-		diag_debug("start pipe: %s", g_strerror(errno));
 	fdutil_close(&start_wr);
-
-	int status = wait_first(pid, CTL_SHIM_SYNC_TIMEOUT_S * 1000);
-	if (status == -ETIMEDOUT) {
-		(void)kill(pid, SIGKILL);
-		(void)wait_first(pid, -1);
-		shim_failed(error, cdir, "did not daemonize in time");
+	if (status < 0)
 		return -1;
-	}
 	long long value = 0;
 	g_autofree char *message = NULL;
 	int timeout_ms = status == 0 ? CTL_SHIM_SYNC_TIMEOUT_S * 1000 : 0;
@@ -304,44 +320,12 @@ int ctl_shim_exec_start(const struct ctl_context *ctx, const char *dir, char **a
 	_cleanup_close_ int sync_rd = fds[0][0], sync_wr = fds[0][1];
 	_cleanup_close_ int start_wr = fds[1][0], start_rd = fds[1][1];
 	_cleanup_close_ int attach_rd = fds[2][0], attach_wr = fds[2][1];
-	g_autofree char *logpath = g_build_filename(dir, "shim.log", NULL);
-	_cleanup_close_ int logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	_cleanup_close_ int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (logfd < 0 || devnull < 0) {
-		g_set_error(error, CTL_ERROR, CTL_ERROR_FAILED, "cannot open %s: %s",
-			    logfd < 0 ? logpath : "/dev/null", g_strerror(errno));
-		return -1;
-	}
-	g_auto(GStrv) envp = g_get_environ();
-	g_autofree char *sync_s = g_strdup_printf("%d", sync_wr);
-	g_autofree char *start_s = g_strdup_printf("%d", start_rd);
-	g_autofree char *attach_s = g_strdup_printf("%d", attach_wr);
-	envp = g_environ_setenv(envp, "_OCI_SYNCPIPE", sync_s, TRUE);
-	envp = g_environ_setenv(envp, "_OCI_STARTPIPE", start_s, TRUE);
-	envp = g_environ_setenv(envp, "_OCI_ATTACHPIPE", attach_s, TRUE);
-	g_autofree char *cmdline = g_strjoinv(" ", argv);
-	diag_debug("spawning %s", cmdline);
-
-	pid_t pid = fork();
-	if (pid < 0) {
-		g_set_error(error, CTL_ERROR, CTL_ERROR_FAILED, "fork: %s", g_strerror(errno));
-		return -1;
-	}
-	if (pid == 0)
-		exec_child(argv, envp, devnull, logfd, sync_wr, start_rd, attach_wr);
+	int status = spawn_shim(dir, argv, sync_wr, start_rd, start_wr, attach_wr, error);
 	fdutil_close(&sync_wr);
 	fdutil_close(&start_rd);
 	fdutil_close(&attach_wr);
-	if (fdutil_write_all(start_wr, "", 1) < 0)
-		diag_debug("start pipe: %s", g_strerror(errno));
-
-	int status = wait_first(pid, CTL_SHIM_SYNC_TIMEOUT_S * 1000);
-	if (status == -ETIMEDOUT) {
-		(void)kill(pid, SIGKILL);
-		(void)wait_first(pid, -1);
-		shim_failed(error, dir, "did not daemonize in time");
+	if (status < 0)
 		return -1;
-	}
 	/* {"data": 0} once the session's attach socket is there. */
 	long long value = -1;
 	int r = read_sync(attach_rd, status == 0 ? CTL_SHIM_SYNC_TIMEOUT_S * 1000 : 0, &value,
