@@ -1,8 +1,5 @@
 /* Unit tests: the container directory's config.json from a user's bundle. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <cmocka.h>
+#include "testutil.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -21,20 +18,10 @@ struct fixture {
 	char *dest;
 };
 
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-	for (struct dirent *de; (de = readdir(d)) != NULL;)
-		n += de->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
-
 static int setup(void **state)
 {
 	struct fixture *f = g_new0(struct fixture, 1);
-	f->fds = count_fds();
+	f->fds = testutil_count_fds();
 	f->dir = g_dir_make_tmp("test_ctl_bundle.XXXXXX", NULL);
 	f->bundle = g_build_filename(f->dir, "bundle", NULL);
 	f->dest = g_build_filename(f->dir, "dest", NULL);
@@ -49,7 +36,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 	assert_int_equal(ctl_fs_rm_rf(f->dir), 0);
-	assert_int_equal(count_fds(), f->fds);
+	assert_int_equal(testutil_count_fds(), f->fds);
 	g_free(f->dir);
 	g_free(f->bundle);
 	g_free(f->dest);

@@ -1,9 +1,6 @@
 /* Unit tests: exec's process spec (env merge, user parsing, cwd) and the
  * argument handling of checkpoint and restore. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <cmocka.h>
+#include "testutil.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -12,30 +9,7 @@
 
 #include "tether/ctl.h"
 #include "tether/ctl_exec_spec.h"
-#include "tether/ctl_exec_spec.h"
 #include "tether/jsonutil.h"
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-	for (struct dirent *de; (de = readdir(d)) != NULL;)
-		n += de->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
-
-static int fd_setup(void **state)
-{
-	*state = (void *)(intptr_t)count_fds();
-	return 0;
-}
-
-static int fd_check(void **state)
-{
-	assert_int_equal(count_fds(), (int)(intptr_t)*state);
-	return 0;
-}
 
 static void test_env_merge(void **state)
 {
@@ -218,10 +192,14 @@ static void test_checkpoint_restore_args(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_env_merge, fd_setup, fd_check),
-		cmocka_unit_test_setup_teardown(test_parse_user, fd_setup, fd_check),
-		cmocka_unit_test_setup_teardown(test_spec_build, fd_setup, fd_check),
-		cmocka_unit_test_setup_teardown(test_checkpoint_restore_args, fd_setup, fd_check),
+		cmocka_unit_test_setup_teardown(test_env_merge, testutil_fd_setup,
+						testutil_fd_check),
+		cmocka_unit_test_setup_teardown(test_parse_user, testutil_fd_setup,
+						testutil_fd_check),
+		cmocka_unit_test_setup_teardown(test_spec_build, testutil_fd_setup,
+						testutil_fd_check),
+		cmocka_unit_test_setup_teardown(test_checkpoint_restore_args, testutil_fd_setup,
+						testutil_fd_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

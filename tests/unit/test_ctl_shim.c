@@ -1,9 +1,6 @@
 /* Unit tests: the shim's command line and the create handshake, against a
  * fake shim (a shell script) that speaks the sync and start pipes. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <cmocka.h>
+#include "testutil.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -23,16 +20,6 @@ struct fixture {
 	char *cdir;
 	struct ctl_context ctx;
 };
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-	for (struct dirent *de; (de = readdir(d)) != NULL;)
-		n += de->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
 
 /* The fake shim: records its argv, waits for the start byte, then does
  * what $FAKE_SHIM_MODE says. */
@@ -54,7 +41,7 @@ static const char FAKE[] =
 static int setup(void **state)
 {
 	struct fixture *f = g_new0(struct fixture, 1);
-	f->fds = count_fds();
+	f->fds = testutil_count_fds();
 	f->dir = g_dir_make_tmp("test_ctl_shim.XXXXXX", NULL);
 	f->cdir = g_build_filename(f->dir, "containers", "c1", NULL);
 	assert_int_equal(ctl_fs_mkdir_p(f->cdir, 0700), 0);
@@ -71,7 +58,7 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 	ctl_context_clear(&f->ctx);
 	assert_int_equal(ctl_fs_rm_rf(f->dir), 0);
-	assert_int_equal(count_fds(), f->fds);
+	assert_int_equal(testutil_count_fds(), f->fds);
 	g_free(f->dir);
 	g_free(f->cdir);
 	g_free(f);

@@ -1,8 +1,5 @@
 /* Unit tests: ids, signal names, runtime error text, command args. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <cmocka.h>
+#include "testutil.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -12,28 +9,6 @@
 #include "tether/ctl.h"
 #include "tether/ctl_runtime.h"
 #include "tether/ctl_signal.h"
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-	for (struct dirent *de; (de = readdir(d)) != NULL;)
-		n += de->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
-
-static int fd_setup(void **state)
-{
-	*state = (void *)(intptr_t)count_fds();
-	return 0;
-}
-
-static int fd_check(void **state)
-{
-	assert_int_equal(count_fds(), (int)(intptr_t)*state);
-	return 0;
-}
 
 static void test_id_valid(void **state)
 {
@@ -155,11 +130,16 @@ static void test_context_defaults(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_id_valid, fd_setup, fd_check),
-		cmocka_unit_test_setup_teardown(test_signal_parse, fd_setup, fd_check),
-		cmocka_unit_test_setup_teardown(test_runtime_error_text, fd_setup, fd_check),
-		cmocka_unit_test_setup_teardown(test_command_args, fd_setup, fd_check),
-		cmocka_unit_test_setup_teardown(test_context_defaults, fd_setup, fd_check),
+		cmocka_unit_test_setup_teardown(test_id_valid, testutil_fd_setup,
+						testutil_fd_check),
+		cmocka_unit_test_setup_teardown(test_signal_parse, testutil_fd_setup,
+						testutil_fd_check),
+		cmocka_unit_test_setup_teardown(test_runtime_error_text, testutil_fd_setup,
+						testutil_fd_check),
+		cmocka_unit_test_setup_teardown(test_command_args, testutil_fd_setup,
+						testutil_fd_check),
+		cmocka_unit_test_setup_teardown(test_context_defaults, testutil_fd_setup,
+						testutil_fd_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

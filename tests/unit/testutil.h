@@ -38,6 +38,20 @@ static inline int testutil_count_fds(void)
 		assert_int_equal(testutil_count_fds(), fds_before_);                               \
 	} while (0)
 
+/* As cmocka setup/teardown: the fd count before a test must be the count
+ * after it. */
+static inline int testutil_fd_setup(void **state)
+{
+	*state = (void *)(intptr_t)testutil_count_fds();
+	return 0;
+}
+
+static inline int testutil_fd_check(void **state)
+{
+	assert_int_equal(testutil_count_fds(), (int)(intptr_t)*state);
+	return 0;
+}
+
 static inline char *testutil_tmpdir(void)
 {
 	char *dir = g_dir_make_tmp("tether-unit-XXXXXX", NULL);
