@@ -140,6 +140,10 @@ char **ctl_command_args(int argc, char **argv, int first);
 /* Parse a verb's options with GOptionContext, without GLib's --help (which
  * calls exit()): -h/--help prints the help and sets *ret_help. posix: stop
  * at the first non-option (for verbs followed by a command line). */
+/* After option parsing: argv[1] must be the one container id. False with a
+ * usage error ("VERB: missing container id" / "one container id only"). */
+bool ctl_one_id(const char *verb, int argc, GError **error);
+
 bool ctl_parse_options(const char *verb, const char *params, const char *summary,
 		       const GOptionEntry *entries, bool posix, int *argc, char ***argv,
 		       bool *ret_help, GError **error);

@@ -171,3 +171,12 @@ char **ctl_command_args(int argc, char **argv, int first)
 		first++;
 	return first < argc ? argv + first : NULL;
 }
+
+bool ctl_one_id(const char *verb, int argc, GError **error)
+{
+	if (argc == 2)
+		return true;
+	g_set_error(error, CTL_ERROR, CTL_ERROR_USAGE, "%s: %s", verb,
+		    argc < 2 ? "missing container id" : "one container id only");
+	return false;
+}

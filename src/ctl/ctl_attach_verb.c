@@ -28,12 +28,8 @@ int ctl_attach_main(struct ctl_context *ctx, int argc, char **argv, GError **err
 		return -1;
 	if (help)
 		return 0;
-	if (argc != 2) {
-		g_set_error(error, CTL_ERROR, CTL_ERROR_USAGE,
-			    argc < 2 ? "attach: missing container id"
-				     : "attach: one container id only");
+	if (!ctl_one_id("attach", argc, error))
 		return -1;
-	}
 	const char *id = argv[1];
 	g_autofree char *keys = NULL;
 	size_t keys_len = 0;

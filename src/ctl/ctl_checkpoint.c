@@ -27,12 +27,8 @@ int ctl_checkpoint_main(struct ctl_context *ctx, int argc, char **argv, GError *
 		return -1;
 	if (help)
 		return 0;
-	if (argc != 2) {
-		g_set_error(error, CTL_ERROR, CTL_ERROR_USAGE,
-			    argc < 2 ? "checkpoint: missing container id"
-				     : "checkpoint: one container id only");
+	if (!ctl_one_id("checkpoint", argc, error))
 		return -1;
-	}
 	g_autofree char *cdir = ctl_lookup_container(ctx, argv[1], error);
 	if (cdir == NULL)
 		return -1;

@@ -57,11 +57,8 @@ int ctl_inspect_main(struct ctl_context *ctx, int argc, char **argv, GError **er
 		return -1;
 	if (help)
 		return 0;
-	if (argc != 2) {
-		g_set_error(error, CTL_ERROR, CTL_ERROR_USAGE,
-			    "inspect: expected one container id");
+	if (!ctl_one_id("inspect", argc, error))
 		return -1;
-	}
 	const char *id = argv[1];
 	g_autofree char *cdir = ctl_lookup_container(ctx, id, error);
 	if (cdir == NULL)

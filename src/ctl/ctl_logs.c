@@ -275,10 +275,8 @@ int ctl_logs_main(struct ctl_context *ctx, int argc, char **argv, GError **error
 		return -1;
 	if (help)
 		return 0;
-	if (argc != 2) {
-		g_set_error(error, CTL_ERROR, CTL_ERROR_USAGE, "logs: expected one container id");
+	if (!ctl_one_id("logs", argc, error))
 		return -1;
-	}
 	struct ctl_logs_request req = {.timestamps = timestamps, .follow = follow, .tail = tail};
 	if (since != NULL) {
 		struct timespec now;

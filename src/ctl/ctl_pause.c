@@ -7,11 +7,8 @@
 int ctl_pause_resume(struct ctl_context *ctx, const char *verb, enum ctl_status need, int argc,
 		     char **argv, GError **error)
 {
-	if (argc != 2) {
-		g_set_error(error, CTL_ERROR, CTL_ERROR_USAGE, "%s: expected one container id",
-			    verb);
+	if (!ctl_one_id(verb, argc, error))
 		return -1;
-	}
 	const char *id = argv[1];
 	g_autofree char *cdir = ctl_lookup_container(ctx, id, error);
 	if (cdir == NULL)

@@ -10,10 +10,8 @@ int ctl_start_main(struct ctl_context *ctx, int argc, char **argv, GError **erro
 		return -1;
 	if (help)
 		return 0;
-	if (argc != 2) {
-		g_set_error(error, CTL_ERROR, CTL_ERROR_USAGE, "start: expected one container id");
+	if (!ctl_one_id("start", argc, error))
 		return -1;
-	}
 	g_autofree char *cdir = ctl_lookup_container(ctx, argv[1], error);
 	if (cdir == NULL)
 		return -1;

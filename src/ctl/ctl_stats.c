@@ -35,12 +35,8 @@ int ctl_stats_main(struct ctl_context *ctx, int argc, char **argv, GError **erro
 		return -1;
 	if (help)
 		return 0;
-	if (argc != 2) {
-		g_set_error(error, CTL_ERROR, CTL_ERROR_USAGE,
-			    argc < 2 ? "stats: missing container id"
-				     : "stats: one container id only");
+	if (!ctl_one_id("stats", argc, error))
 		return -1;
-	}
 	bool json = format != NULL && strcmp(format, "json") == 0;
 	if (format != NULL && !json && strcmp(format, "table") != 0) {
 		g_set_error(error, CTL_ERROR, CTL_ERROR_USAGE, "stats: unknown --format '%s'",

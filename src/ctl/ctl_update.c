@@ -41,12 +41,8 @@ int ctl_update_main(struct ctl_context *ctx, int argc, char **argv, GError **err
 		return -1;
 	if (help)
 		return 0;
-	if (argc != 2) {
-		g_set_error(error, CTL_ERROR, CTL_ERROR_USAGE,
-			    argc < 2 ? "update: missing container id"
-				     : "update: one container id only");
+	if (!ctl_one_id("update", argc, error))
 		return -1;
-	}
 	if (memory == NULL && cpu_quota == NULL && pids_limit == NULL) {
 		g_set_error(error, CTL_ERROR, CTL_ERROR_USAGE,
 			    "update: nothing to change (--memory, --cpu-quota, --pids-limit)");

@@ -20,10 +20,8 @@ int ctl_wait_main(struct ctl_context *ctx, int argc, char **argv, GError **error
 		return -1;
 	if (help)
 		return 0;
-	if (argc != 2) {
-		g_set_error(error, CTL_ERROR, CTL_ERROR_USAGE, "wait: expected one container id");
+	if (!ctl_one_id("wait", argc, error))
 		return -1;
-	}
 	const char *id = argv[1];
 	g_autofree char *cdir = ctl_lookup_container(ctx, id, error);
 	if (cdir == NULL)
