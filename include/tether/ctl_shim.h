@@ -17,6 +17,15 @@
 #define CTL_SHIM_TERMINAL (1u << 0)
 #define CTL_SHIM_STDIN	  (1u << 1)
 
+/* The parts of a shim's command line every session shares, as podman builds
+ * it: begin with the shim, API 1, ids, runtime, bundle DIR, DIR/PIDFILE and
+ * DIR/EXIT_DIR (name may be NULL); the caller adds its own flags; end adds
+ * the log level and the runtime's root and returns a NULL-ended vector. */
+GPtrArray *ctl_shim_argv_begin(const struct ctl_context *ctx, const char *id, const char *cuuid,
+			       const char *name, const char *dir, const char *pidfile,
+			       const char *exit_dir);
+char **ctl_shim_argv_end(const struct ctl_context *ctx, GPtrArray *a);
+
 /* The shim's argv (NULL-terminated; g_strfreev). */
 char **ctl_shim_argv(const struct ctl_context *ctx, const char *id, const char *name,
 		     const char *cdir, const struct ctl_log_config *log, unsigned stdio,

@@ -64,45 +64,16 @@ static char *make_session_dir(const char *cdir, char **ret_sid, GError **error)
 static char **shim_argv(const struct ctl_context *ctx, const char *id, const char *sid,
 			const char *dir, const char *spec, const struct exec_opts *o)
 {
-	g_autofree char *rroot = ctl_runtime_root(ctx);
-	GPtrArray *a = g_ptr_array_new();
-#define ADD(s)	  g_ptr_array_add(a, g_strdup(s))
-#define ADDF(...) g_ptr_array_add(a, g_strdup_printf(__VA_ARGS__))
-	ADD(ctx->shim);
-	ADD("--api-version");
-	ADD("1");
-	ADD("-c");
-	ADD(id);
-	ADD("-u");
-	ADD(sid);
-	ADD("-r");
-	ADD(ctx->runtime);
-	ADD("-b");
-	ADD(dir);
-	ADD("-p");
-	ADDF("%s/exec_pid", dir);
-	ADD("--exit-dir");
-	ADDF("%s/exit", dir);
-	ADD("--full-attach");
-	ADD("-l");
-	ADD("none");
-	ADD("-e");
-	ADD("--exec-attach");
-	ADD("--exec-process-spec");
-	ADD(spec);
+	/* As podman starts an exec session's monitor. */
+	GPtrArray *a = ctl_shim_argv_begin(ctx, id, sid, NULL, dir, "exec_pid", "exit");
+	const char *fixed[] = {"--full-attach",	      "-l", "none", "-e", "--exec-attach",
+			       "--exec-process-spec", spec};
+	for (size_t i = 0; i < G_N_ELEMENTS(fixed); i++)
+		g_ptr_array_add(a, g_strdup(fixed[i]));
 	/* As create: with both, only -t (the terminal is the stdin). */
-	if (o->tty)
-		ADD("-t");
-	else if (o->interactive)
-		ADD("-i");
-	ADD("--log-level");
-	ADD(ctx->log_level);
-	ADD("--runtime-arg");
-	ADDF("--root=%s", rroot);
-#undef ADD
-#undef ADDF
-	g_ptr_array_add(a, NULL);
-	return (char **)g_ptr_array_free(a, FALSE);
+	if (o->tty || o->interactive)
+		g_ptr_array_add(a, g_strdup(o->tty ? "-t" : "-i"));
+	return ctl_shim_argv_end(ctx, a);
 }
 
 static bool write_spec(const char *cdir, const char *dir, const struct exec_opts *o, char **cmd,

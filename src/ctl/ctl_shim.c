@@ -20,58 +20,75 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#define ADD(a, s)    g_ptr_array_add(a, g_strdup(s))
+#define ADDF(a, ...) g_ptr_array_add(a, g_strdup_printf(__VA_ARGS__))
+
+GPtrArray *ctl_shim_argv_begin(const struct ctl_context *ctx, const char *id, const char *cuuid,
+			       const char *name, const char *dir, const char *pidfile,
+			       const char *exit_dir)
+{
+	GPtrArray *a = g_ptr_array_new();
+	ADD(a, ctx->shim);
+	ADD(a, "--api-version");
+	ADD(a, "1");
+	ADD(a, "-c");
+	ADD(a, id);
+	ADD(a, "-u");
+	ADD(a, cuuid);
+	if (name != NULL) {
+		ADD(a, "-n");
+		ADD(a, name);
+	}
+	ADD(a, "-r");
+	ADD(a, ctx->runtime);
+	ADD(a, "-b");
+	ADD(a, dir);
+	ADD(a, "-p");
+	ADDF(a, "%s/%s", dir, pidfile);
+	ADD(a, "--exit-dir");
+	ADDF(a, "%s/%s", dir, exit_dir);
+	return a;
+}
+
+char **ctl_shim_argv_end(const struct ctl_context *ctx, GPtrArray *a)
+{
+	g_autofree char *rroot = ctl_runtime_root(ctx);
+	ADD(a, "--log-level");
+	ADD(a, ctx->log_level);
+	ADD(a, "--runtime-arg");
+	ADDF(a, "--root=%s", rroot);
+	g_ptr_array_add(a, NULL);
+	return (char **)g_ptr_array_free(a, FALSE);
+}
+
 char **ctl_shim_argv(const struct ctl_context *ctx, const char *id, const char *name,
 		     const char *cdir, const struct ctl_log_config *log, unsigned stdio,
 		     const char *exit_command, char *const *exit_command_args)
 {
-	g_autofree char *rroot = ctl_runtime_root(ctx);
-	GPtrArray *a = g_ptr_array_new();
-#define ADD(s)	  g_ptr_array_add(a, g_strdup(s))
-#define ADDF(...) g_ptr_array_add(a, g_strdup_printf(__VA_ARGS__))
-	ADD(ctx->shim);
-	ADD("--api-version");
-	ADD("1");
-	ADD("-c");
-	ADD(id);
-	ADD("-u");
-	ADD(id);
-	ADD("-n");
-	ADD(name);
-	ADD("-r");
-	ADD(ctx->runtime);
-	ADD("-b");
-	ADD(cdir);
-	ADD("-p");
-	ADDF("%s/pidfile", cdir);
-	ADD("-P");
-	ADDF("%s/shim.pid", cdir);
-	ADD("--exit-dir");
-	ADDF("%s/exits", cdir);
+	GPtrArray *a = ctl_shim_argv_begin(ctx, id, id, name, cdir, "pidfile", "exits");
+	ADD(a, "-P");
+	ADDF(a, "%s/shim.pid", cdir);
 	ctl_logcfg_shim_args(log, cdir, a);
 	if (stdio & CTL_SHIM_TERMINAL)
-		ADD("-t");
+		ADD(a, "-t");
 	else if (stdio & CTL_SHIM_STDIN)
-		ADD("-i");
-	ADD("--full-attach");
-	ADD("--persist-dir");
-	ADD(cdir);
-	ADD("--log-level");
-	ADD(ctx->log_level);
-	ADD("--runtime-arg");
-	ADDF("--root=%s", rroot);
+		ADD(a, "-i");
+	ADD(a, "--full-attach");
+	ADD(a, "--persist-dir");
+	ADD(a, cdir);
 	if (exit_command != NULL) {
-		ADD("--exit-command");
-		ADD(exit_command);
+		ADD(a, "--exit-command");
+		ADD(a, exit_command);
 		for (char *const *e = exit_command_args; e && *e; e++) {
-			ADD("--exit-command-arg");
-			ADD(*e);
+			ADD(a, "--exit-command-arg");
+			ADD(a, *e);
 		}
 	}
+	return ctl_shim_argv_end(ctx, a);
+}
+
 #undef ADD
 #undef ADDF
-	g_ptr_array_add(a, NULL);
-	return (char **)g_ptr_array_free(a, FALSE);
-}
 
 /* Between fork and exec: async-signal-safe calls only. */
 static void __attribute__((noreturn)) exec_child(char **argv, char **envp, int devnull, int logfd,

@@ -75,11 +75,11 @@ static void test_argv(void **state)
 	g_autofree char *line = g_strjoinv(" ", argv + 1);
 	g_autofree char *want = g_strdup_printf(
 		"--api-version 1 -c c1 -u c1 -n web -r /bin/true -b /r/containers/c1 "
-		"-p /r/containers/c1/pidfile -P /r/containers/c1/shim.pid "
-		"--exit-dir /r/containers/c1/exits -l k8s-file:/r/containers/c1/ctr.log "
-		"--full-attach --persist-dir /r/containers/c1 --log-level info "
-		"--runtime-arg --root=%s/runtime --exit-command /bin/ex "
-		"--exit-command-arg a --exit-command-arg b c",
+		"-p /r/containers/c1/pidfile --exit-dir /r/containers/c1/exits "
+		"-P /r/containers/c1/shim.pid -l k8s-file:/r/containers/c1/ctr.log "
+		"--full-attach --persist-dir /r/containers/c1 --exit-command /bin/ex "
+		"--exit-command-arg a --exit-command-arg b c --log-level info "
+		"--runtime-arg --root=%s/runtime",
 		f->dir);
 	assert_string_equal(line, want);
 	assert_string_equal(argv[0], f->ctx.shim);
