@@ -26,6 +26,9 @@ struct control_ops {
 	/* Returns NULL or an error message (static). */
 	const char *(*resize)(void *data, unsigned rows, unsigned cols);
 	const char *(*reopen)(void *data);
+	/* The caller has started the container (the runtime's start
+	 * returned): readiness may be announced. */
+	const char *(*started)(void *data);
 };
 
 typedef struct control control;

@@ -60,6 +60,9 @@ struct tether_opts {
 	/* tether's own */
 	gboolean foreground;
 	char *diagnostics_file;
+	gboolean systemd_notify;
+	char *stop_signal_name;
+	int stop_timeout;
 
 	/* derived by opts_validate() */
 	enum diag_level level;
@@ -67,6 +70,7 @@ struct tether_opts {
 	char *json_log_path;  /* the json-file sink, or NULL */
 	bool log_passthrough; /* the container gets our own stdio */
 	bool log_journald;    /* entries to the journal */
+	int stop_signal;      /* what SIGTERM becomes for the container */
 };
 
 /* Parse argv into opts (defaults applied first). Unknown options fail.

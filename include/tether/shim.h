@@ -60,9 +60,14 @@ struct shim {
 	int runtime_status;
 	pid_t container_pid;
 	int container_status;
-	struct oom *oom;		/* the container's memory cgroup, watched */
-	struct notify *notify;		/* --sdnotify-socket */
-	struct control *control;	/* BUNDLE/control, tether's JSON socket */
+	struct oom *oom;	 /* the container's memory cgroup, watched */
+	struct notify *notify;	 /* --sdnotify-socket */
+	struct control *control; /* BUNDLE/control, tether's JSON socket */
+	struct sdnotify *sd;	 /* --systemd-notify: our service manager */
+	guint watchdog_src;
+	bool started;			/* the caller said it started the container */
+	bool stopping;			/* asked to stop: STOPPING=1 sent, the kill timer set */
+	guint stop_src;			/* --stop-timeout: SIGKILL when it fires */
 	uint64_t bytes[2];		/* relayed, per stream */
 	gint64 created_at, finished_at; /* realtime µs */
 	int exit_code;
@@ -129,6 +134,23 @@ void startup_detach_stdio(void);
 
 /* Exit status as conmon reports it: the code, or 128+N for signal N. */
 int shim_exit_code(int wait_status);
+
+/* shim_service.c: what the shim tells its service manager (--systemd-notify)
+ * and how it stops (--stop-signal, --stop-timeout). setup reads the
+ * environment before daemonizing; announce sends MAINPID once the pid is
+ * final; the others mark each step. */
+bool shim_service_setup(struct shim *shim, GError **error);
+void shim_service_announce(struct shim *shim);
+void shim_service_created(struct shim *shim);
+/* The control socket's "started": NULL, or why not (static). */
+const char *shim_service_started(struct shim *shim);
+/* SIGTERM, SIGINT or SIGQUIT for the container. */
+void shim_service_stop(struct shim *shim, int signo);
+void shim_service_exited(struct shim *shim, int exit_code);
+void shim_service_failed(struct shim *shim);
+void shim_service_clear(struct shim *shim);
+/* SIGKILL to the container and its process group (never ours). */
+void shim_kill_container(struct shim *shim);
 
 /* stdio.c: the container's output. */
 int stdio_make_pipes(int ret_parent[2], int ret_child[2]);

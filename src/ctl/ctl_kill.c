@@ -1,7 +1,7 @@
 /* kill: send a signal to the container's process through the runtime. */
 #include "tether/ctl.h"
 #include "tether/ctl_runtime.h"
-#include "tether/ctl_signal.h"
+#include "tether/signame.h"
 
 int ctl_kill_main(struct ctl_context *ctx, int argc, char **argv, GError **error)
 {
@@ -26,7 +26,7 @@ int ctl_kill_main(struct ctl_context *ctx, int argc, char **argv, GError **error
 		return -1;
 	}
 	const char *sigtext = argc == 3 ? argv[2] : signal_opt ? signal_opt : "TERM";
-	int signo = ctl_signal_parse(sigtext);
+	int signo = signame_parse(sigtext);
 	if (signo < 0) {
 		g_set_error(error, CTL_ERROR, CTL_ERROR_USAGE, "unknown signal '%s'", sigtext);
 		return -1;

@@ -110,6 +110,9 @@ static json_object *handle(const struct control_ops *ops, void *data, json_objec
 	} else if (strcmp(what, "reopen") == 0) {
 		const char *err = ops->reopen(data);
 		r = err ? error_reply("%s", err) : ok_reply();
+	} else if (strcmp(what, "started") == 0) {
+		const char *err = ops->started(data);
+		r = err ? error_reply("%s", err) : ok_reply();
 	} else if (strcmp(what, "subscribe") == 0) {
 		*ret_subscribe = true;
 		r = ok_reply();

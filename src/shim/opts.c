@@ -2,9 +2,11 @@
 
 #include "tether/opts.h"
 #include "tether/log_journald.h"
+#include "tether/signame.h"
 #include "tether/version.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -151,6 +153,17 @@ bool opts_parse(struct tether_opts *o, int argc, char **argv, GError **error)
 		 "tether: also append the monitor's own messages to this file (stderr is /dev/null "
 		 "once it runs in the background)",
 		 NULL},
+		{"systemd-notify", 0, 0, F(systemd_notify),
+		 "tether: tell the service manager at $NOTIFY_SOCKET our pid, status and "
+		 "readiness, and ping its watchdog ($WATCHDOG_USEC)",
+		 NULL},
+		{"stop-signal", 0, 0, S(stop_signal_name),
+		 "tether: the signal the container gets when we get SIGTERM (default: SIGTERM)",
+		 "SIGNAL"},
+		{"stop-timeout", 0, 0, G_OPTION_ARG_INT, &o->stop_timeout,
+		 "tether: SIGKILL the container this many seconds after a stop signal (default 0: "
+		 "never)",
+		 "SECONDS"},
 		{NULL, 0, 0, 0, NULL, NULL, NULL},
 	};
 #undef S
@@ -321,6 +334,12 @@ bool opts_validate(struct tether_opts *o, GError **error)
 
 	if (o->timeout < 0)
 		return fail(error, "Timeout must be a positive number of seconds");
+	o->stop_signal = SIGTERM;
+	if (o->stop_signal_name != NULL &&
+	    (o->stop_signal = signame_parse(o->stop_signal_name)) < 0)
+		return fail(error, "Invalid --stop-signal '%s'", o->stop_signal_name);
+	if (o->stop_timeout < 0)
+		return fail(error, "--stop-timeout must be 0 or more seconds");
 	if (o->log_max_files < 0)
 		return fail(error, "log-max-files must be non-negative");
 	if (o->log_rotate && o->log_max_files < 1)
@@ -365,7 +384,8 @@ void opts_clear(struct tether_opts *o)
 			 &o->seccomp_notify_plugins,
 			 &o->k8s_log_path,
 			 &o->json_log_path,
-			 &o->diagnostics_file};
+			 &o->diagnostics_file,
+			 &o->stop_signal_name};
 	for (size_t i = 0; i < G_N_ELEMENTS(strs); i++)
 		g_clear_pointer(strs[i], g_free);
 	char ***arrays[] = {&o->exit_command_args, &o->log_paths,  &o->runtime_args,

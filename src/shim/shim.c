@@ -112,6 +112,7 @@ void shim_free(struct shim *s)
 	g_clear_pointer(&s->oom, oom_free);
 	g_clear_pointer(&s->notify, notify_free);
 	g_clear_pointer(&s->control, control_free);
+	shim_service_clear(s);
 	terminal_close(s);
 	stdin_close(s);
 	g_clear_pointer(&s->log, log_free);
@@ -158,11 +159,8 @@ static gboolean on_timeout(gpointer data)
 	struct shim *s = data;
 	s->timeout_src = 0;
 	s->timed_out = true;
-	pid_t pgid = getpgid(s->container_pid);
 	diag_info("timeout of %d s: killing container %d", s->opts->timeout, s->container_pid);
-	if (pgid > 1 && pgid != getpgrp())
-		(void)kill(-pgid, SIGKILL);
-	(void)kill(s->container_pid, SIGKILL);
+	shim_kill_container(s);
 	return G_SOURCE_REMOVE;
 }
 
@@ -218,6 +216,7 @@ static void on_runtime_exit(struct shim *s, int status)
 	s->oom = oom_watch(s->container_pid, on_oom, s);
 	s->created_at = g_get_real_time();
 	control_event(s->control, "created", NULL);
+	shim_service_created(s);
 
 	gpointer early;
 	if (g_hash_table_lookup_extended(s->early_exits, GINT_TO_POINTER(s->container_pid), NULL,
@@ -255,16 +254,11 @@ static gboolean on_signal(gint fd, GIOCondition cond, gpointer data)
 			break;
 		case SIGTERM:
 		case SIGINT:
-		case SIGQUIT: {
-			/* Forward to whoever is running: the runtime while it
-			 * creates, then the container. */
-			pid_t to = s->container_pid > 0 ? s->container_pid : s->runtime_pid;
-			diag_info("forwarding signal %u to %d", si.ssi_signo, to);
-			if (to > 0 && kill(to, (int)si.ssi_signo) < 0)
-				diag_warn("Failed to forward signal %u to %d: %s", si.ssi_signo, to,
-					  g_strerror(errno));
+		case SIGQUIT:
+			/* To whoever is running: the runtime while it creates,
+			 * then the container. */
+			shim_service_stop(s, (int)si.ssi_signo);
 			break;
-		}
 		default:
 			diag_debug("ignoring signal %u", si.ssi_signo);
 		}
@@ -435,7 +429,7 @@ static bool start(struct shim *s)
 			return false;
 		}
 	}
-	if (!open_logs(s, &error))
+	if (!shim_service_setup(s, &error) || !open_logs(s, &error))
 		return fail_with(s, error);
 	if (!startup_wait_start_pipe(s))
 		return false;
@@ -448,6 +442,7 @@ static bool start(struct shim *s)
 	}
 
 	(void)setsid();
+	shim_service_announce(s);
 	/* passthrough: the runtime inherits our stdio; we let go of it after. */
 	if (!o->foreground && !o->log_passthrough)
 		startup_detach_stdio();
@@ -536,6 +531,7 @@ static int finish(struct shim *s)
 	json_object_object_add(ev, "oom", json_object_new_boolean(oom_check(s->oom)));
 	control_event(s->control, "exited", ev);
 	g_clear_pointer(&s->control, control_free);
+	shim_service_exited(s, code);
 	return code;
 }
 
@@ -548,6 +544,7 @@ int shim_run(struct shim *s)
 	int code;
 	if (s->state == SHIM_FAILED) {
 		shim_report_failure(s->sync_fd, s->opts, s->failure);
+		shim_service_failed(s);
 		/* Nothing may be left running behind a failed create. */
 		if (s->container_pid > 0)
 			kill(s->container_pid, SIGKILL);

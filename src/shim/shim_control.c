@@ -98,10 +98,16 @@ static const char *ctl_reopen(void *data)
 	return NULL;
 }
 
+static const char *ctl_started(void *data)
+{
+	return shim_service_started(data);
+}
+
 const struct control_ops shim_control_ops = {
 	.state = ctl_state,
 	.stats = ctl_stats,
 	.exited = ctl_exited,
 	.resize = ctl_resize,
 	.reopen = ctl_reopen,
+	.started = ctl_started,
 };

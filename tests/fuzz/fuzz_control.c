@@ -24,7 +24,7 @@ static const char *reopen(void *data)
 	return NULL;
 }
 
-static const struct control_ops ops = {state, state, exited, resize, reopen};
+static const struct control_ops ops = {state, state, exited, resize, reopen, reopen};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -9,6 +9,7 @@ struct fake {
 	bool exited;
 	unsigned rows, cols;
 	int reopens;
+	int starts;
 };
 
 static void f_state(void *data, json_object *obj)
@@ -42,7 +43,13 @@ static const char *f_reopen(void *data)
 	return "no log";
 }
 
-static const struct control_ops ops = {f_state, f_stats, f_exited, f_resize, f_reopen};
+static const char *f_started(void *data)
+{
+	struct fake *f = data;
+	return f->starts++ > 0 ? "already started" : NULL;
+}
+
+static const struct control_ops ops = {f_state, f_stats, f_exited, f_resize, f_reopen, f_started};
 
 static char *ask(struct fake *f, const char *line, bool *wait, bool *sub)
 {
@@ -74,6 +81,11 @@ static void test_requests(void **state)
 	g_autofree char *ro = ask(&f, "{\"request\": \"reopen\"}", NULL, NULL);
 	assert_non_null(strstr(ro, "\"error\":\"no log\""));
 	assert_int_equal(f.reopens, 1);
+	g_autofree char *s1 = ask(&f, "{\"request\": \"started\"}", NULL, NULL);
+	assert_non_null(strstr(s1, "\"ok\":true"));
+	g_autofree char *s2 = ask(&f, "{\"request\": \"started\"}", NULL, NULL);
+	assert_non_null(strstr(s2, "\"error\":\"already started\""));
+	assert_int_equal(f.starts, 2);
 }
 
 static void test_wait_and_subscribe(void **state)

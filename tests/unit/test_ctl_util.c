@@ -8,7 +8,7 @@
 
 #include "tether/ctl.h"
 #include "tether/ctl_runtime.h"
-#include "tether/ctl_signal.h"
+#include "tether/signame.h"
 
 static void test_id_valid(void **state)
 {
@@ -36,29 +36,29 @@ static void test_id_valid(void **state)
 
 static void test_signal_parse(void **state)
 {
-	assert_int_equal(ctl_signal_parse("KILL"), SIGKILL);
-	assert_int_equal(ctl_signal_parse("SIGKILL"), SIGKILL);
-	assert_int_equal(ctl_signal_parse("sigterm"), SIGTERM);
-	assert_int_equal(ctl_signal_parse("term"), SIGTERM);
-	assert_int_equal(ctl_signal_parse("9"), 9);
-	assert_int_equal(ctl_signal_parse("1"), 1);
-	assert_int_equal(ctl_signal_parse("HUP"), SIGHUP);
-	assert_int_equal(ctl_signal_parse("USR1"), SIGUSR1);
-	assert_int_equal(ctl_signal_parse("RTMIN"), SIGRTMIN);
-	assert_int_equal(ctl_signal_parse("SIGRTMIN+2"), SIGRTMIN + 2);
-	assert_int_equal(ctl_signal_parse("RTMAX-1"), SIGRTMAX - 1);
-	assert_int_equal(ctl_signal_parse(""), -EINVAL);
-	assert_int_equal(ctl_signal_parse(NULL), -EINVAL);
-	assert_int_equal(ctl_signal_parse("0"), -EINVAL);
-	assert_int_equal(ctl_signal_parse("65"), -EINVAL);
-	assert_int_equal(ctl_signal_parse("-9"), -EINVAL);
-	assert_int_equal(ctl_signal_parse("9x"), -EINVAL);
-	assert_int_equal(ctl_signal_parse("SIG"), -EINVAL);
-	assert_int_equal(ctl_signal_parse("NOPE"), -EINVAL);
-	assert_int_equal(ctl_signal_parse("RTMIN-1"), -EINVAL);
-	assert_string_equal(ctl_signal_name(SIGKILL), "KILL");
-	assert_string_equal(ctl_signal_name(SIGTERM), "TERM");
-	assert_null(ctl_signal_name(SIGRTMIN + 3));
+	assert_int_equal(signame_parse("KILL"), SIGKILL);
+	assert_int_equal(signame_parse("SIGKILL"), SIGKILL);
+	assert_int_equal(signame_parse("sigterm"), SIGTERM);
+	assert_int_equal(signame_parse("term"), SIGTERM);
+	assert_int_equal(signame_parse("9"), 9);
+	assert_int_equal(signame_parse("1"), 1);
+	assert_int_equal(signame_parse("HUP"), SIGHUP);
+	assert_int_equal(signame_parse("USR1"), SIGUSR1);
+	assert_int_equal(signame_parse("RTMIN"), SIGRTMIN);
+	assert_int_equal(signame_parse("SIGRTMIN+2"), SIGRTMIN + 2);
+	assert_int_equal(signame_parse("RTMAX-1"), SIGRTMAX - 1);
+	assert_int_equal(signame_parse(""), -EINVAL);
+	assert_int_equal(signame_parse(NULL), -EINVAL);
+	assert_int_equal(signame_parse("0"), -EINVAL);
+	assert_int_equal(signame_parse("65"), -EINVAL);
+	assert_int_equal(signame_parse("-9"), -EINVAL);
+	assert_int_equal(signame_parse("9x"), -EINVAL);
+	assert_int_equal(signame_parse("SIG"), -EINVAL);
+	assert_int_equal(signame_parse("NOPE"), -EINVAL);
+	assert_int_equal(signame_parse("RTMIN-1"), -EINVAL);
+	assert_string_equal(signame_name(SIGKILL), "KILL");
+	assert_string_equal(signame_name(SIGTERM), "TERM");
+	assert_null(signame_name(SIGRTMIN + 3));
 }
 
 static void test_runtime_error_text(void **state)

@@ -1,5 +1,5 @@
 /* Signal names and numbers, as kill takes them. */
-#include "tether/ctl_signal.h"
+#include "tether/signame.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -11,7 +11,7 @@
 static const struct {
 	const char *name;
 	int signo;
-} ctl_signals[] = {
+} signame_table[] = {
 	{"HUP", SIGHUP},       {"INT", SIGINT},	    {"QUIT", SIGQUIT}, {"ILL", SIGILL},
 	{"TRAP", SIGTRAP},     {"ABRT", SIGABRT},   {"IOT", SIGIOT},   {"BUS", SIGBUS},
 	{"FPE", SIGFPE},       {"KILL", SIGKILL},   {"USR1", SIGUSR1}, {"SEGV", SIGSEGV},
@@ -36,7 +36,7 @@ static int parse_num(const char *s, int lo, int hi)
 	return (int)v;
 }
 
-int ctl_signal_parse(const char *text)
+int signame_parse(const char *text)
 {
 	if (text == NULL || *text == '\0')
 		return -EINVAL;
@@ -46,9 +46,9 @@ int ctl_signal_parse(const char *text)
 	const char *name = text;
 	if (g_ascii_strncasecmp(name, "SIG", 3) == 0)
 		name += 3;
-	for (size_t i = 0; i < G_N_ELEMENTS(ctl_signals); i++)
-		if (g_ascii_strcasecmp(name, ctl_signals[i].name) == 0)
-			return ctl_signals[i].signo;
+	for (size_t i = 0; i < G_N_ELEMENTS(signame_table); i++)
+		if (g_ascii_strcasecmp(name, signame_table[i].name) == 0)
+			return signame_table[i].signo;
 
 	/* RTMIN, RTMIN+N, RTMAX, RTMAX-N */
 	if (g_ascii_strncasecmp(name, "RTMIN", 5) == 0 ||
@@ -68,10 +68,10 @@ int ctl_signal_parse(const char *text)
 	return -EINVAL;
 }
 
-const char *ctl_signal_name(int signo)
+const char *signame_name(int signo)
 {
-	for (size_t i = 0; i < G_N_ELEMENTS(ctl_signals); i++)
-		if (ctl_signals[i].signo == signo)
-			return ctl_signals[i].name;
+	for (size_t i = 0; i < G_N_ELEMENTS(signame_table); i++)
+		if (signame_table[i].signo == signo)
+			return signame_table[i].name;
 	return NULL;
 }

@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""A stand-in for systemd's notification socket, for tests.
+
+usage: notify_listen.py SOCKET OUT [--on-ready CMD]
+
+Binds a datagram socket at SOCKET (the value a test puts in NOTIFY_SOCKET),
+with SO_PASSCRED as systemd has it, and appends one JSON line to OUT per
+datagram: {"pid": SENDER, "t": MONOTONIC_SECONDS, "msg": TEXT}. With
+--on-ready, CMD (a shell command) runs as soon as a datagram holds READY=1,
+and its output is recorded as "on_ready" in that line: a test uses it to see
+the container's state at the very moment readiness was announced. Runs until
+SIGTERM or SIGINT; SOCKET exists once it listens.
+"""
+import argparse
+import json
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+
+def main():
+    p = argparse.ArgumentParser(usage=__doc__)
+    p.add_argument("socket")
+    p.add_argument("out")
+    p.add_argument("--on-ready")
+    a = p.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+    tmp = a.socket + ".tmp"
+    if os.path.exists(tmp):
+        os.unlink(tmp)
+    s.bind(tmp)
+    os.rename(tmp, a.socket)  # appears only once bound
+    cred_len = struct.calcsize("3i")
+    with open(a.out, "a", buffering=1) as out:
+        while True:
+            msg, anc, _, _ = s.recvmsg(65536, socket.CMSG_SPACE(cred_len))
+            pid = None
+            for level, kind, data in anc:
+                if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
+                    pid = struct.unpack("3i", data[:cred_len])[0]
+            rec = {"pid": pid, "t": time.monotonic(), "msg": msg.decode(errors="replace")}
+            if a.on_ready and "READY=1" in rec["msg"].split("\n"):
+                r = subprocess.run(a.on_ready, shell=True, capture_output=True, text=True)
+                rec["on_ready"] = r.stdout.strip()
+            out.write(json.dumps(rec) + "\n")
+
+
+if __name__ == "__main__":
+    main()
