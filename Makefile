@@ -12,6 +12,10 @@ PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+BUNDLEDIR ?= /var/lib/tether/bundles
+DOCDIR ?= $(PREFIX)/share/doc/tether
 DESTDIR ?=
 
 BUILD ?= build
@@ -137,11 +141,18 @@ fmt-check:
 
 # --- install ----------------------------------------------------------------
 
+# systemd/*.in get the installed paths.
+SYSTEMD_SUBST = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	-e 's|@BUNDLEDIR@|$(BUNDLEDIR)|g' -e 's|@STATEROOT@|/run/tether|g' -e 's|@DOCDIR@|$(DOCDIR)|g'
+
 install: all
-	install -d $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(UNITDIR)
 	install -m 0755 $(BUILD)/tether $(BUILD)/tetherctl $(DESTDIR)$(BINDIR)/
-	install -d $(DESTDIR)$(TMPFILESDIR)
-	install -m 0644 systemd/tether.conf $(DESTDIR)$(TMPFILESDIR)/tether.conf
+	$(SYSTEMD_SUBST) systemd/tether.conf.in >$(DESTDIR)$(TMPFILESDIR)/tether.conf
+	$(SYSTEMD_SUBST) systemd/tether@.service.in >$(DESTDIR)$(UNITDIR)/tether@.service
+	chmod 0644 $(DESTDIR)$(TMPFILESDIR)/tether.conf $(DESTDIR)$(UNITDIR)/tether@.service
+	install -d $(DESTDIR)$(DOCDIR)
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
 	install -Dm644 completion/tetherctl.bash \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/tetherctl
 

@@ -13,7 +13,7 @@ _tetherctl_ids() {
 _tetherctl() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
 	local verbs="create start run exec attach kill stop rm ps logs wait inspect pause resume
-		resize top stats update checkpoint restore events gc"
+		resize top stats update checkpoint restore events gc generate"
 	local globals="--root --runtime --shim --log-level --version --help"
 	case $prev in
 	--root) COMPREPLY=($(compgen -d -- "$cur")); return ;;
@@ -38,6 +38,13 @@ _tetherctl() {
 	fi
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "--help" -- "$cur"))
+		return
+	fi
+	case $prev in
+	--sdnotify) COMPREPLY=($(compgen -W "shim container ignore" -- "$cur")); return ;;
+	esac
+	if [ "$verb" = generate ] && [ "$prev" = generate ]; then
+		COMPREPLY=($(compgen -W "systemd" -- "$cur"))
 		return
 	fi
 	case $verb in

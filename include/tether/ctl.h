@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "tether/ctl_logcfg.h"
+#include "tether/ctl_service.h"
 #include "tether/diag.h"
 
 /* Exit status for every tetherctl failure (usage, unknown container,
@@ -82,6 +83,7 @@ int ctl_stats_main(struct ctl_context *ctx, int argc, char **argv, GError **erro
 int ctl_update_main(struct ctl_context *ctx, int argc, char **argv, GError **error);
 int ctl_checkpoint_main(struct ctl_context *ctx, int argc, char **argv, GError **error);
 int ctl_restore_main(struct ctl_context *ctx, int argc, char **argv, GError **error);
+int ctl_generate_main(struct ctl_context *ctx, int argc, char **argv, GError **error);
 
 /* What create and run share. */
 struct ctl_create_opts {
@@ -92,6 +94,7 @@ struct ctl_create_opts {
 	const char *exit_command;
 	char **exit_command_args;
 	struct ctl_log_config log;
+	struct ctl_service service;
 	bool terminal;	  /* -t */
 	bool interactive; /* -i */
 };
@@ -104,12 +107,13 @@ struct ctl_create_args {
 	char **exit_args;
 	gboolean terminal, interactive;
 	struct ctl_logcfg_args log;
+	struct ctl_service_args service;
 };
 #define CTL_CREATE_ARGS_INIT                                                                       \
 	{                                                                                          \
-		.log = CTL_LOGCFG_ARGS_INIT                                                        \
+		.log = CTL_LOGCFG_ARGS_INIT, .service = CTL_SERVICE_ARGS_INIT                      \
 	}
-#define CTL_CREATE_N_ENTRIES 9 /* without a terminator */
+#define CTL_CREATE_N_ENTRIES 12 /* without a terminator */
 typedef struct ctl_create_args ctl_create_args;
 void ctl_create_args_clear(struct ctl_create_args *a);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ctl_create_args, ctl_create_args_clear)

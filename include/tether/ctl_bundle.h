@@ -7,6 +7,11 @@
 #include <stdbool.h>
 #include <json-c/json.h>
 
+#include "tether/ctl_service.h"
+
+/* The largest config.json read. */
+#define CTL_CONFIG_MAX (4 * 1024 * 1024)
+
 /* Rewrite a parsed config in place: root.path (and relative bind-mount
  * sources) made absolute against bundle_dir, process.args replaced when
  * args is non-NULL and non-empty. */
@@ -16,9 +21,9 @@ bool ctl_bundle_rewrite(json_object *config, const char *bundle_dir, char *const
 /* Set process.terminal: the runtime then hands the shim a PTY (-t). */
 bool ctl_bundle_set_terminal(json_object *config, bool terminal, GError **error);
 
-/* Read BUNDLE/config.json, rewrite it, set process.terminal, write
- * DEST/config.json (0600). */
+/* Read BUNDLE/config.json, rewrite it, set process.terminal, add what the
+ * service needs (svc may be NULL), write DEST/config.json (0600). */
 bool ctl_bundle_copy_config(const char *bundle_dir, const char *dest_dir, char *const *args,
-			    bool terminal, GError **error);
+			    bool terminal, const struct ctl_service *svc, GError **error);
 
 #endif

@@ -29,14 +29,16 @@ char **ctl_shim_argv_end(const struct ctl_context *ctx, GPtrArray *a);
 /* The shim's argv (NULL-terminated; g_strfreev). */
 char **ctl_shim_argv(const struct ctl_context *ctx, const char *id, const char *name,
 		     const char *cdir, const struct ctl_log_config *log, unsigned stdio,
-		     const char *exit_command, char *const *exit_command_args);
+		     const char *exit_command, char *const *exit_command_args,
+		     const struct ctl_service *svc);
 
 /* Spawn the shim for container id in cdir and wait until the container is
  * created. Returns the container pid, or -1 with *error holding the
  * runtime's or the shim's message. */
 pid_t ctl_shim_create(const struct ctl_context *ctx, const char *id, const char *name,
 		      const char *cdir, const struct ctl_log_config *log, unsigned stdio,
-		      const char *exit_command, char *const *exit_command_args, GError **error);
+		      const char *exit_command, char *const *exit_command_args,
+		      const struct ctl_service *svc, GError **error);
 
 /* The same, with the shim's argv given (restore adds --restore DIR). */
 pid_t ctl_shim_create_argv(const struct ctl_context *ctx, const char *cdir, char **argv,

@@ -26,8 +26,9 @@ struct ctl_state {
 	int log_max_files;    /* 0: no rotation */
 	bool terminal;	      /* -t: process.terminal, a PTY */
 	bool interactive;     /* -i: stdin kept open for attach clients */
-	pid_t shim_pid;	      /* 0: not known yet */
-	pid_t pid;	      /* 0: not known yet */
+	struct ctl_service service;
+	pid_t shim_pid; /* 0: not known yet */
+	pid_t pid;	/* 0: not known yet */
 };
 
 void ctl_state_clear(struct ctl_state *st);

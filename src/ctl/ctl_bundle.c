@@ -7,8 +7,6 @@
 #include <errno.h>
 #include <string.h>
 
-#define CTL_CONFIG_MAX (4 * 1024 * 1024)
-
 static char *absolute_against(const char *path, const char *base)
 {
 	return g_canonicalize_filename(path, base);
@@ -105,7 +103,7 @@ bool ctl_bundle_set_terminal(json_object *config, bool terminal, GError **error)
 }
 
 bool ctl_bundle_copy_config(const char *bundle_dir, const char *dest_dir, char *const *args,
-			    bool terminal, GError **error)
+			    bool terminal, const struct ctl_service *svc, GError **error)
 {
 	g_autofree char *bundle = g_canonicalize_filename(bundle_dir, NULL);
 	g_autofree char *src = g_build_filename(bundle, "config.json", NULL);
@@ -125,7 +123,8 @@ bool ctl_bundle_copy_config(const char *bundle_dir, const char *dest_dir, char *
 		return false;
 	}
 	if (!ctl_bundle_rewrite(config, bundle, args, error) ||
-	    !ctl_bundle_set_terminal(config, terminal, error)) {
+	    !ctl_bundle_set_terminal(config, terminal, error) ||
+	    !ctl_service_prepare_config(svc, dest_dir, config, error)) {
 		g_prefix_error(error, "%s: ", src);
 		return false;
 	}

@@ -40,7 +40,8 @@ static pid_t populate(struct ctl_context *ctx, const struct ctl_create_opts *opt
 	if (!make_dir(exits, error))
 		return -1;
 	const char *bundle_in = opts->bundle ? opts->bundle : ".";
-	if (!ctl_bundle_copy_config(bundle_in, cdir, opts->args, opts->terminal, error))
+	if (!ctl_bundle_copy_config(bundle_in, cdir, opts->args, opts->terminal, &opts->service,
+				    error))
 		return -1;
 
 	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
@@ -57,6 +58,7 @@ static pid_t populate(struct ctl_context *ctx, const struct ctl_create_opts *opt
 		.log_max_files = opts->log.max_files,
 		.terminal = opts->terminal,
 		.interactive = opts->interactive,
+		.service = opts->service,
 	};
 	g_autofree char *bundle = st.bundle, *created = st.created, *log_path = st.log_path;
 	/* Written before the shim starts, so a tetherctl killed while waiting
@@ -69,8 +71,9 @@ static pid_t populate(struct ctl_context *ctx, const struct ctl_create_opts *opt
 	}
 	unsigned stdio =
 		(opts->terminal ? CTL_SHIM_TERMINAL : 0) | (opts->interactive ? CTL_SHIM_STDIN : 0);
-	pid_t pid = ctl_shim_create(ctx, st.id, st.name, cdir, &opts->log, stdio,
-				    opts->exit_command, opts->exit_command_args, error);
+	pid_t pid =
+		ctl_shim_create(ctx, st.id, st.name, cdir, &opts->log, stdio, opts->exit_command,
+				opts->exit_command_args, &opts->service, error);
 	if (pid < 0)
 		return -1;
 	st.pid = pid;
@@ -127,11 +130,12 @@ void ctl_create_args_clear(struct ctl_create_args *a)
 	g_clear_pointer(&a->exit_command, g_free);
 	g_clear_pointer(&a->exit_args, g_strfreev);
 	ctl_logcfg_args_clear(&a->log);
+	ctl_service_args_clear(&a->service);
 }
 
 void ctl_create_args_entries(struct ctl_create_args *a, GOptionEntry ret[CTL_CREATE_N_ENTRIES])
 {
-	const GOptionEntry entries[CTL_CREATE_N_ENTRIES] = {
+	const GOptionEntry entries[CTL_CREATE_N_ENTRIES - CTL_SERVICE_N_ENTRIES] = {
 		{"bundle", 'b', 0, G_OPTION_ARG_FILENAME, &a->bundle,
 		 "OCI bundle holding config.json (default: .)", "DIR"},
 		{"name", 'n', 0, G_OPTION_ARG_STRING, &a->name, "Name (default: the id)", "NAME"},
@@ -146,6 +150,7 @@ void ctl_create_args_entries(struct ctl_create_args *a, GOptionEntry ret[CTL_CRE
 		CTL_LOGCFG_OPTION_ENTRIES(&a->log),
 	};
 	memcpy(ret, entries, sizeof(entries));
+	ctl_service_args_entries(&a->service, ret + G_N_ELEMENTS(entries));
 }
 
 bool ctl_create_args_finish(const struct ctl_create_args *a, const char *verb, int argc,
@@ -165,9 +170,20 @@ bool ctl_create_args_finish(const struct ctl_create_args *a, const char *verb, i
 		.terminal = a->terminal,
 		.interactive = a->interactive,
 	};
+	/* Under systemd the journal is where a service's output goes. */
+	struct ctl_logcfg_args log = a->log;
+	bool under_systemd = g_getenv("INVOCATION_ID") != NULL;
+	if (log.driver == NULL && under_systemd)
+		log.driver = (char *)"journald";
 	if (!ctl_check_id(opts.id, error) ||
-	    !ctl_logcfg_from_args(&a->log, opts.id, &opts.log, error))
+	    !ctl_service_from_args(&a->service, g_getenv("NOTIFY_SOCKET"), &opts.service, error))
 		return false;
+	if (!ctl_logcfg_from_args(&log, opts.id, &opts.log, error)) {
+		if (a->log.driver == NULL && under_systemd)
+			g_prefix_error(error, "under systemd the default log driver is journald "
+					      "(--log-driver chooses another): ");
+		return false;
+	}
 	*ret_opts = opts;
 	return true;
 }

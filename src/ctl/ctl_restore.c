@@ -64,7 +64,8 @@ int ctl_restore_main(struct ctl_context *ctx, int argc, char **argv, GError **er
 	/* The old shim's exit file would read as this run's end. */
 	g_autofree char *exitfile = g_build_filename(cdir, "exits", id, NULL);
 	(void)unlink(exitfile);
-	char **base = ctl_shim_argv(ctx, id, st.name ? st.name : id, cdir, &log, stdio, NULL, NULL);
+	char **base = ctl_shim_argv(ctx, id, st.name ? st.name : id, cdir, &log, stdio, NULL, NULL,
+				    &st.service);
 	GPtrArray *a = g_ptr_array_new_with_free_func(g_free);
 	for (char **p = base; *p; p++)
 		g_ptr_array_add(a, *p);

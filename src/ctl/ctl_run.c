@@ -73,6 +73,8 @@ int ctl_run_main(struct ctl_context *ctx, int argc, char **argv, GError **error)
 	const char *start[] = {"start", opts.id, NULL};
 	if (!ctl_runtime_run(ctx, start, NULL, error))
 		return -1;
+	g_autofree char *cdir = ctl_container_dir(ctx, opts.id);
+	ctl_service_started(cdir, opts.id);
 	printf("%s\n", opts.id);
 	return 0;
 }

@@ -36,10 +36,14 @@ bool ctl_runtime_run(const struct ctl_context *ctx, const char *const *args, cha
 	g_autofree char *cmdline = g_strjoinv(" ", (char **)argv->pdata);
 	diag_debug("running %s", cmdline);
 
+	/* runc (and crun) would answer a NOTIFY_SOCKET of ours with their own
+	 * notify proxy: readiness is the shim's to tell. */
+	g_auto(GStrv) envp = g_get_environ();
+	envp = g_environ_unsetenv(envp, "NOTIFY_SOCKET");
 	g_autofree char *out = NULL, *err = NULL;
 	int status = 0;
 	GError *local = NULL;
-	if (!g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, reset_child, NULL,
+	if (!g_spawn_sync(NULL, (char **)argv->pdata, envp, G_SPAWN_DEFAULT, reset_child, NULL,
 			  ret_stdout ? &out : NULL, &err, &status, &local)) {
 		g_set_error(error, CTL_ERROR, CTL_ERROR_RUNTIME, "cannot run '%s': %s",
 			    ctx->runtime, local->message);

@@ -331,8 +331,11 @@ int ctl_session_run(struct ctl_context *ctx, const char *id, const char *cdir, i
 
 	enum session_end end = END_ERROR;
 	const char *args[] = {"start", id, NULL};
-	if (!opts->start || ctl_runtime_run(ctx, args, NULL, error))
+	if (!opts->start || ctl_runtime_run(ctx, args, NULL, error)) {
+		if (opts->start)
+			ctl_service_started(cdir, id);
 		end = relay(&s);
+	}
 	/* The one place the terminal comes back, whatever ended the session. */
 	restore_terminal(&s);
 	fdutil_close(&sock);

@@ -63,7 +63,8 @@ char **ctl_shim_argv_end(const struct ctl_context *ctx, GPtrArray *a)
 
 char **ctl_shim_argv(const struct ctl_context *ctx, const char *id, const char *name,
 		     const char *cdir, const struct ctl_log_config *log, unsigned stdio,
-		     const char *exit_command, char *const *exit_command_args)
+		     const char *exit_command, char *const *exit_command_args,
+		     const struct ctl_service *svc)
 {
 	GPtrArray *a = ctl_shim_argv_begin(ctx, id, id, name, cdir, "pidfile", "exits");
 	ADD(a, "-P");
@@ -84,6 +85,7 @@ char **ctl_shim_argv(const struct ctl_context *ctx, const char *id, const char *
 			ADD(a, *e);
 		}
 	}
+	ctl_service_shim_args(svc, g_getenv("NOTIFY_SOCKET"), a);
 	return ctl_shim_argv_end(ctx, a);
 }
 
@@ -206,6 +208,13 @@ static int spawn_shim(const char *dir, char **argv, int sync_wr, int start_rd, i
 	g_autofree char *start_s = g_strdup_printf("%d", start_rd);
 	envp = g_environ_setenv(envp, "_OCI_SYNCPIPE", sync_s, TRUE);
 	envp = g_environ_setenv(envp, "_OCI_STARTPIPE", start_s, TRUE);
+	/* The service manager's variables go only to a shim told to speak to
+	 * it, and never WATCHDOG_PID: ours, which the shim takes over. */
+	envp = g_environ_unsetenv(envp, "WATCHDOG_PID");
+	if (!g_strv_contains((const char *const *)argv, "--systemd-notify")) {
+		envp = g_environ_unsetenv(envp, "NOTIFY_SOCKET");
+		envp = g_environ_unsetenv(envp, "WATCHDOG_USEC");
+	}
 	if (attach_wr >= 0) {
 		g_autofree char *attach_s = g_strdup_printf("%d", attach_wr);
 		envp = g_environ_setenv(envp, "_OCI_ATTACHPIPE", attach_s, TRUE);
@@ -237,7 +246,8 @@ static int spawn_shim(const char *dir, char **argv, int sync_wr, int start_rd, i
 
 pid_t ctl_shim_create(const struct ctl_context *ctx, const char *id, const char *name,
 		      const char *cdir, const struct ctl_log_config *log, unsigned stdio,
-		      const char *exit_command, char *const *exit_command_args, GError **error)
+		      const char *exit_command, char *const *exit_command_args,
+		      const struct ctl_service *svc, GError **error)
 {
 	if (ctx->shim == NULL || ctx->runtime == NULL) {
 		g_set_error(error, CTL_ERROR, CTL_ERROR_USAGE, "%s not found (use %s)",
@@ -245,8 +255,8 @@ pid_t ctl_shim_create(const struct ctl_context *ctx, const char *id, const char 
 			    ctx->shim == NULL ? "--shim PATH" : "--runtime PATH");
 		return -1;
 	}
-	g_auto(GStrv) argv =
-		ctl_shim_argv(ctx, id, name, cdir, log, stdio, exit_command, exit_command_args);
+	g_auto(GStrv) argv = ctl_shim_argv(ctx, id, name, cdir, log, stdio, exit_command,
+					   exit_command_args, svc);
 	return ctl_shim_create_argv(ctx, cdir, argv, error);
 }
 

@@ -16,5 +16,8 @@ int ctl_start_main(struct ctl_context *ctx, int argc, char **argv, GError **erro
 	if (cdir == NULL)
 		return -1;
 	const char *args[] = {"start", argv[1], NULL};
-	return ctl_runtime_run(ctx, args, NULL, error) ? 0 : -1;
+	if (!ctl_runtime_run(ctx, args, NULL, error))
+		return -1;
+	ctl_service_started(cdir, argv[1]);
+	return 0;
 }

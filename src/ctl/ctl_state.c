@@ -28,6 +28,7 @@ void ctl_state_clear(struct ctl_state *st)
 	st->log_max_files = 0;
 	st->terminal = false;
 	st->interactive = false;
+	st->service = (struct ctl_service){0};
 	st->shim_pid = 0;
 	st->pid = 0;
 }
@@ -57,6 +58,14 @@ char *ctl_state_to_json(const struct ctl_state *st)
 				       json_object_new_int(st->log_max_files));
 	json_object_object_add(obj, "terminal", json_object_new_boolean(st->terminal));
 	json_object_object_add(obj, "interactive", json_object_new_boolean(st->interactive));
+	if (st->service.sdnotify != CTL_SDNOTIFY_IGNORE)
+		add_str(obj, "sdnotify", ctl_service_sdnotify_name(st->service.sdnotify));
+	if (st->service.stop_signal > 0)
+		json_object_object_add(obj, "stop_signal",
+				       json_object_new_int(st->service.stop_signal));
+	if (st->service.stop_timeout > 0)
+		json_object_object_add(obj, "stop_timeout",
+				       json_object_new_int(st->service.stop_timeout));
 	json_object_object_add(obj, "shim_pid", json_object_new_int(st->shim_pid));
 	json_object_object_add(obj, "pid", json_object_new_int(st->pid));
 	return g_strdup_printf(
@@ -104,7 +113,8 @@ int ctl_state_from_json(const char *text, size_t len, struct ctl_state *ret_st)
 	if (obj == NULL || !json_object_is_type(obj, json_type_object))
 		return -EINVAL;
 	struct ctl_state st = {0};
-	int64_t max_files = 0;
+	int64_t max_files = 0, stop_signal = 0, stop_timeout = 0;
+	g_autofree char *sdnotify = NULL;
 	int r = 0;
 	if ((r = get_str(obj, "id", true, &st.id)) < 0 ||
 	    (r = get_str(obj, "name", false, &st.name)) < 0 ||
@@ -116,12 +126,19 @@ int ctl_state_from_json(const char *text, size_t len, struct ctl_state *ret_st)
 	    (r = get_str(obj, "log_path", false, &st.log_path)) < 0 ||
 	    (r = get_int(obj, "log_size_max", INT64_MAX, &st.log_size_max)) < 0 ||
 	    (r = get_int(obj, "log_max_files", INT32_MAX, &max_files)) < 0 ||
+	    (r = get_str(obj, "sdnotify", false, &sdnotify)) < 0 ||
+	    (r = get_int(obj, "stop_signal", 64, &stop_signal)) < 0 ||
+	    (r = get_int(obj, "stop_timeout", INT32_MAX, &stop_timeout)) < 0 ||
+	    (sdnotify != NULL &&
+	     (r = ctl_service_sdnotify_from_name(sdnotify, &st.service.sdnotify)) < 0) ||
 	    (r = get_pid(obj, "shim_pid", &st.shim_pid)) < 0 ||
 	    (r = get_pid(obj, "pid", &st.pid)) < 0) {
 		ctl_state_clear(&st);
 		return r;
 	}
 	st.log_max_files = (int)max_files;
+	st.service.stop_signal = (int)stop_signal;
+	st.service.stop_timeout = (int)stop_timeout;
 	json_object *b = NULL;
 	/* Absent (older state.json): neither. */
 	st.terminal = json_object_object_get_ex(obj, "terminal", &b) && json_object_get_boolean(b);

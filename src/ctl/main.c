@@ -36,6 +36,7 @@ static const struct ctl_verb ctl_verbs[] = {
 	{"update", ctl_update_main, "Change a container's resource limits"},
 	{"checkpoint", ctl_checkpoint_main, "Checkpoint a running container (CRIU)"},
 	{"restore", ctl_restore_main, "Restore a checkpointed container"},
+	{"generate", ctl_generate_main, "Write a systemd unit that runs a container"},
 };
 
 static const struct ctl_verb *find_verb(const char *name)

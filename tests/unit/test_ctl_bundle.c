@@ -85,7 +85,7 @@ static void test_relative_root_and_args(void **state)
 	write_config(f, CONFIG);
 	char *args[] = {"echo", "hello world", NULL};
 	g_autoptr(GError) error = NULL;
-	assert_true(ctl_bundle_copy_config(f->bundle, f->dest, args, false, &error));
+	assert_true(ctl_bundle_copy_config(f->bundle, f->dest, args, false, NULL, &error));
 	g_autoptr(json_object) cfg = read_dest(f);
 
 	g_autofree char *rootfs = g_build_filename(f->bundle, "rootfs", NULL);
@@ -118,7 +118,7 @@ static void test_absolute_root_kept_args_kept(void **state)
 	/* A relative bundle path is taken against the current directory. */
 	g_autofree char *cwd = g_get_current_dir();
 	assert_int_equal(chdir(f->dir), 0);
-	assert_true(ctl_bundle_copy_config("bundle", f->dest, NULL, false, &error));
+	assert_true(ctl_bundle_copy_config("bundle", f->dest, NULL, false, NULL, &error));
 	assert_int_equal(chdir(cwd), 0);
 	g_autoptr(json_object) cfg = read_dest(f);
 	assert_string_equal(get_path(cfg, "root", "path"), rootfs);
@@ -133,7 +133,7 @@ static void expect_failure(struct fixture *f, const char *text, const char *need
 	if (text != NULL)
 		write_config(f, text);
 	g_autoptr(GError) error = NULL;
-	assert_false(ctl_bundle_copy_config(f->bundle, f->dest, NULL, false, &error));
+	assert_false(ctl_bundle_copy_config(f->bundle, f->dest, NULL, false, NULL, &error));
 	assert_non_null(error);
 	if (strstr(error->message, needle) == NULL)
 		fail_msg("'%s' not in '%s'", needle, error->message);
@@ -155,7 +155,7 @@ static void test_bad_bundles(void **state)
 	write_config(f, "{\"root\": {\"path\": \"rootfs\"}}");
 	char *args[] = {"ls", NULL};
 	g_autoptr(GError) error = NULL;
-	assert_false(ctl_bundle_copy_config(f->bundle, f->dest, args, false, &error));
+	assert_false(ctl_bundle_copy_config(f->bundle, f->dest, args, false, NULL, &error));
 	assert_non_null(strstr(error->message, "no process"));
 }
 

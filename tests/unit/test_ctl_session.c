@@ -89,8 +89,8 @@ static void test_shim_argv_stdio(void **state)
 		{CTL_SHIM_TERMINAL | CTL_SHIM_STDIN, "-t"},
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-		g_auto(GStrv) argv =
-			ctl_shim_argv(&ctx, "c", "c", "/r/c", &log, cases[i].stdio, NULL, NULL);
+		g_auto(GStrv) argv = ctl_shim_argv(&ctx, "c", "c", "/r/c", &log, cases[i].stdio,
+						   NULL, NULL, NULL);
 		bool t = g_strv_contains((const char *const *)argv, "-t");
 		bool in = g_strv_contains((const char *const *)argv, "-i");
 		if (cases[i].want == NULL) {

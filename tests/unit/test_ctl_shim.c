@@ -70,8 +70,8 @@ static void test_argv(void **state)
 	struct fixture *f = *state;
 	char *eargs[] = {"a", "b c", NULL};
 	const struct ctl_log_config log = {CTL_LOG_K8S_FILE, 0, 0};
-	g_auto(GStrv) argv =
-		ctl_shim_argv(&f->ctx, "c1", "web", "/r/containers/c1", &log, 0, "/bin/ex", eargs);
+	g_auto(GStrv) argv = ctl_shim_argv(&f->ctx, "c1", "web", "/r/containers/c1", &log, 0,
+					   "/bin/ex", eargs, NULL);
 	g_autofree char *line = g_strjoinv(" ", argv + 1);
 	g_autofree char *want = g_strdup_printf(
 		"--api-version 1 -c c1 -u c1 -n web -r /bin/true -b /r/containers/c1 "
@@ -90,7 +90,7 @@ static char *log_flags(struct fixture *f, enum ctl_log_driver driver, int64_t si
 		       int max_files)
 {
 	const struct ctl_log_config log = {driver, size_max, max_files};
-	g_auto(GStrv) argv = ctl_shim_argv(&f->ctx, "c1", "c1", "/c", &log, 0, NULL, NULL);
+	g_auto(GStrv) argv = ctl_shim_argv(&f->ctx, "c1", "c1", "/c", &log, 0, NULL, NULL, NULL);
 	g_autofree char *line = g_strjoinv(" ", argv + 1);
 	const char *from = strstr(line, " -l ");
 	const char *to = strstr(line, " --full-attach");
@@ -139,7 +139,8 @@ static void test_create_ok(void **state)
 	struct fixture *f = *state;
 	g_setenv("FAKE_SHIM_MODE", "ok", TRUE);
 	g_autoptr(GError) error = NULL;
-	pid_t pid = ctl_shim_create(&f->ctx, "c1", "c1", f->cdir, &k8s_log, 0, NULL, NULL, &error);
+	pid_t pid = ctl_shim_create(&f->ctx, "c1", "c1", f->cdir, &k8s_log, 0, NULL, NULL, NULL,
+				    &error);
 	assert_null(error);
 	assert_int_equal(pid, 4242);
 	g_autofree char *argv = read_in(f, "argv");
@@ -157,8 +158,9 @@ static void expect_error(struct fixture *f, const char *mode, const char *needle
 {
 	g_setenv("FAKE_SHIM_MODE", mode, TRUE);
 	g_autoptr(GError) error = NULL;
-	assert_int_equal(
-		ctl_shim_create(&f->ctx, "c1", "c1", f->cdir, &k8s_log, 0, NULL, NULL, &error), -1);
+	assert_int_equal(ctl_shim_create(&f->ctx, "c1", "c1", f->cdir, &k8s_log, 0, NULL, NULL,
+					 NULL, &error),
+			 -1);
 	assert_non_null(error);
 	if (strstr(error->message, needle) == NULL)
 		fail_msg("'%s' not in '%s'", needle, error->message);

@@ -1,0 +1,67 @@
+/* ctl_service: a container run as a service — who tells systemd it is ready
+ * (--sdnotify), and how a stop reaches it (--stop-signal, --stop-timeout);
+ * see docs/systemd.md.
+ *
+ *   shim       the shim is the unit's main process: MAINPID, READY=1 once
+ *              the container is started, STATUS, WATCHDOG=1, STOPPING=1
+ *   container  the same, but READY=1 is the container's own: its config
+ *              gets NOTIFY_SOCKET=/run/notify/notify.sock and CDIR/notify
+ *              mounted there, and the shim relays what it sends
+ *   ignore     NOTIFY_SOCKET is not used (and not passed on)
+ *
+ * The default is shim when tetherctl runs with NOTIFY_SOCKET set (under a
+ * Type=notify unit), else ignore. */
+#ifndef TETHER_CTL_SERVICE_H
+#define TETHER_CTL_SERVICE_H
+
+#include <glib.h>
+#include <json-c/json.h>
+#include <stdbool.h>
+
+enum ctl_sdnotify {
+	CTL_SDNOTIFY_IGNORE,
+	CTL_SDNOTIFY_SHIM,
+	CTL_SDNOTIFY_CONTAINER,
+};
+
+struct ctl_service {
+	enum ctl_sdnotify sdnotify;
+	int stop_signal;  /* 0: the shim's default, SIGTERM */
+	int stop_timeout; /* seconds; 0: never SIGKILL */
+};
+
+/* As given on create's and run's command line. */
+struct ctl_service_args {
+	char *sdnotify;
+	char *stop_signal;
+	int stop_timeout; /* -1: not given */
+};
+#define CTL_SERVICE_ARGS_INIT                                                                      \
+	{                                                                                          \
+		NULL, NULL, -1                                                                     \
+	}
+#define CTL_SERVICE_N_ENTRIES 3
+void ctl_service_args_entries(struct ctl_service_args *a, GOptionEntry ret[CTL_SERVICE_N_ENTRIES]);
+void ctl_service_args_clear(struct ctl_service_args *a);
+
+/* Check the options; notify_socket is $NOTIFY_SOCKET (may be NULL). */
+bool ctl_service_from_args(const struct ctl_service_args *a, const char *notify_socket,
+			   struct ctl_service *ret, GError **error);
+
+const char *ctl_service_sdnotify_name(enum ctl_sdnotify mode);
+int ctl_service_sdnotify_from_name(const char *name, enum ctl_sdnotify *ret);
+
+/* The shim's flags for it, appended to a (strings owned by a). */
+void ctl_service_shim_args(const struct ctl_service *svc, const char *notify_socket, GPtrArray *a);
+
+/* container mode: NOTIFY_SOCKET in process.env and CDIR/notify (made
+ * here) bind-mounted at /run/notify. */
+bool ctl_service_prepare_config(const struct ctl_service *svc, const char *cdir,
+				json_object *config, GError **error);
+
+/* Tell the shim its container was started (the runtime's start returned):
+ * the control socket's "started", so that it can announce READY=1. A shim
+ * without the socket (conmon) is no error. */
+void ctl_service_started(const char *cdir, const char *id);
+
+#endif

@@ -1,0 +1,161 @@
+/* A container as a service: sd_notify mode and stop settings. */
+#define G_LOG_DOMAIN "ctl"
+
+#include "tether/ctl_service.h"
+#include "tether/ctl.h"
+#include "tether/ctl_control.h"
+#include "tether/ctl_fs.h"
+#include "tether/signame.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define CONTAINER_NOTIFY_DIR "/run/notify"
+
+static const char *const sdnotify_names[] = {"ignore", "shim", "container"};
+
+const char *ctl_service_sdnotify_name(enum ctl_sdnotify mode)
+{
+	return sdnotify_names[mode];
+}
+
+int ctl_service_sdnotify_from_name(const char *name, enum ctl_sdnotify *ret)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(sdnotify_names); i++)
+		if (strcmp(name, sdnotify_names[i]) == 0) {
+			*ret = (enum ctl_sdnotify)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+void ctl_service_args_entries(struct ctl_service_args *a, GOptionEntry ret[CTL_SERVICE_N_ENTRIES])
+{
+	const GOptionEntry entries[CTL_SERVICE_N_ENTRIES] = {
+		{"sdnotify", 0, 0, G_OPTION_ARG_STRING, &a->sdnotify,
+		 "Who tells systemd the container is ready: shim (the default under "
+		 "NOTIFY_SOCKET), container, or ignore",
+		 "MODE"},
+		{"stop-signal", 0, 0, G_OPTION_ARG_STRING, &a->stop_signal,
+		 "Signal the container gets when its shim is stopped (default: TERM)", "SIGNAL"},
+		{"stop-timeout", 0, 0, G_OPTION_ARG_INT, &a->stop_timeout,
+		 "SIGKILL it this many seconds after the stop signal (default: never)", "SECONDS"},
+	};
+	memcpy(ret, entries, sizeof(entries));
+}
+
+void ctl_service_args_clear(struct ctl_service_args *a)
+{
+	g_clear_pointer(&a->sdnotify, g_free);
+	g_clear_pointer(&a->stop_signal, g_free);
+}
+
+static bool usage(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+static bool usage(GError **error, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	g_set_error_literal(error, CTL_ERROR, CTL_ERROR_USAGE, msg);
+	return false;
+}
+
+bool ctl_service_from_args(const struct ctl_service_args *a, const char *notify_socket,
+			   struct ctl_service *ret, GError **error)
+{
+	struct ctl_service svc = {
+		.sdnotify = notify_socket != NULL ? CTL_SDNOTIFY_SHIM : CTL_SDNOTIFY_IGNORE,
+	};
+	if (a->sdnotify != NULL && ctl_service_sdnotify_from_name(a->sdnotify, &svc.sdnotify) < 0)
+		return usage(error, "invalid --sdnotify '%s' (use shim, container or ignore)",
+			     a->sdnotify);
+	if (svc.sdnotify != CTL_SDNOTIFY_IGNORE && notify_socket == NULL)
+		return usage(error,
+			     "--sdnotify %s needs NOTIFY_SOCKET (set by systemd for Type=notify "
+			     "units)",
+			     a->sdnotify);
+	if (svc.sdnotify == CTL_SDNOTIFY_CONTAINER && notify_socket[0] != '/')
+		return usage(error,
+			     "--sdnotify container needs NOTIFY_SOCKET to be a path, not '%s'",
+			     notify_socket);
+	if (a->stop_signal != NULL && (svc.stop_signal = signame_parse(a->stop_signal)) < 0)
+		return usage(error, "invalid --stop-signal '%s'", a->stop_signal);
+	if (a->stop_timeout < -1)
+		return usage(error, "invalid --stop-timeout %d: 0 or more seconds",
+			     a->stop_timeout);
+	svc.stop_timeout = a->stop_timeout > 0 ? a->stop_timeout : 0;
+	*ret = svc;
+	return true;
+}
+
+void ctl_service_shim_args(const struct ctl_service *svc, const char *notify_socket, GPtrArray *a)
+{
+	if (svc == NULL)
+		return;
+	if (svc->sdnotify != CTL_SDNOTIFY_IGNORE)
+		g_ptr_array_add(a, g_strdup("--systemd-notify"));
+	if (svc->sdnotify == CTL_SDNOTIFY_CONTAINER && notify_socket != NULL) {
+		g_ptr_array_add(a, g_strdup("--sdnotify-socket"));
+		g_ptr_array_add(a, g_strdup(notify_socket));
+	}
+	if (svc->stop_signal > 0) {
+		g_ptr_array_add(a, g_strdup("--stop-signal"));
+		g_ptr_array_add(a, g_strdup_printf("%d", svc->stop_signal));
+	}
+	if (svc->stop_timeout > 0) {
+		g_ptr_array_add(a, g_strdup("--stop-timeout"));
+		g_ptr_array_add(a, g_strdup_printf("%d", svc->stop_timeout));
+	}
+}
+
+static json_object *get_or_add(json_object *obj, const char *key, json_type type)
+{
+	json_object *v;
+	if (json_object_object_get_ex(obj, key, &v) && json_object_is_type(v, type))
+		return v;
+	v = type == json_type_array ? json_object_new_array() : json_object_new_object();
+	json_object_object_add(obj, key, v);
+	return v;
+}
+
+bool ctl_service_prepare_config(const struct ctl_service *svc, const char *cdir,
+				json_object *config, GError **error)
+{
+	if (svc == NULL || svc->sdnotify != CTL_SDNOTIFY_CONTAINER)
+		return true;
+	g_autofree char *dir = g_build_filename(cdir, "notify", NULL);
+	int r = ctl_fs_mkdir_p(dir, 0755);
+	if (r < 0) {
+		g_set_error(error, CTL_ERROR, CTL_ERROR_FAILED, "cannot create %s: %s", dir,
+			    g_strerror(-r));
+		return false;
+	}
+	json_object *process = get_or_add(config, "process", json_type_object);
+	json_object *env = get_or_add(process, "env", json_type_array);
+	json_object_array_add(
+		env, json_object_new_string("NOTIFY_SOCKET=" CONTAINER_NOTIFY_DIR "/notify.sock"));
+	json_object *mounts = get_or_add(config, "mounts", json_type_array);
+	json_object *m = json_object_new_object();
+	json_object_object_add(m, "destination", json_object_new_string(CONTAINER_NOTIFY_DIR));
+	json_object_object_add(m, "type", json_object_new_string("bind"));
+	json_object_object_add(m, "source", json_object_new_string(dir));
+	json_object *opts = json_object_new_array();
+	json_object_array_add(opts, json_object_new_string("bind"));
+	json_object_array_add(opts, json_object_new_string("rw"));
+	json_object_object_add(m, "options", opts);
+	json_object_array_add(mounts, m);
+	return true;
+}
+
+void ctl_service_started(const char *cdir, const char *id)
+{
+	GError *error = NULL;
+	json_object *r = ctl_control_call(cdir, id, "started", NULL, 5000, &error);
+	if (r == NULL) {
+		diag_debug("could not tell the shim of %s it was started: %s", id, error->message);
+		g_error_free(error);
+	}
+	json_object_put(r);
+}

@@ -1,0 +1,239 @@
+#!/usr/bin/env bats
+# Containers as systemd services, under a real systemd: `make install` puts
+# tether@.service and the tmpfiles entry in place (systemd-analyze verify
+# passes), and a systemd started by this file in its own PID and mount
+# namespaces (systemd is not PID 1 on this machine) runs tether@NAME: MAINPID
+# is the shim, READY once the container runs, `journalctl CONTAINER_NAME=`
+# finds its output (a systemd-journald of that systemd), a stop reaches the
+# container with its stop signal and its exit code becomes the unit's,
+# WatchdogSec= catches a hung shim. `tetherctl generate systemd` writes a
+# unit that verifies and runs. The exact notification sequence is checked
+# message by message in 41-systemd-notify.bats.
+
+REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+
+setup_file() {
+	command -v runc >/dev/null || skip "runc is not installed (make deps)"
+	command -v systemd-analyze >/dev/null || skip "systemd is not installed"
+	[ -x /lib/systemd/systemd ] || skip "no /lib/systemd/systemd to start"
+	export S=$BATS_FILE_TMPDIR/s
+	mkdir -p "$S/units" "$S/etc/tether" "$S/bundles" "$S/root"
+	"$REPO/tests/lib/mkrootfs.sh" "$REPO/build/rootfs" >&2
+	# The files a packager installs, with the paths of this test.
+	make -s -C "$REPO" install BUILD="${TETHER_BUILD:-$REPO/build}" DESTDIR="$S/dest" \
+		PREFIX=/usr SYSCONFDIR="$S/etc" BUNDLEDIR="$S/bundles" >&2
+	# A prefix that exists, for a unit systemd can really run.
+	make -s -C "$REPO" install BUILD="${TETHER_BUILD:-$REPO/build}" PREFIX="$S/prefix" \
+		SYSCONFDIR="$S/etc" BUNDLEDIR="$S/bundles" >&2
+	cp "$S/prefix/lib/systemd/system/tether@.service" "$S/units/"
+	# The few targets a service's default dependencies name, and a journal.
+	local t
+	for t in sysinit basic shutdown local-fs multi-user sockets; do
+		printf '[Unit]\nDescription=%s (test stub)\n' "$t" >"$S/units/$t.target"
+	done
+	printf '[Unit]\nDescription=test default\n' >"$S/units/default.target"
+	cat >"$S/units/systemd-journald.socket" <<-UNIT
+	[Unit]
+	DefaultDependencies=no
+	[Socket]
+	ListenDatagram=/run/systemd/journal/socket
+	ListenStream=/run/systemd/journal/stdout
+	PassCredentials=yes
+	SocketMode=0666
+	Service=systemd-journald.service
+	UNIT
+	cat >"$S/units/systemd-journald.service" <<-UNIT
+	[Unit]
+	DefaultDependencies=no
+	Requires=systemd-journald.socket
+	After=systemd-journald.socket
+	[Service]
+	Type=notify
+	Sockets=systemd-journald.socket
+	ExecStart=/lib/systemd/systemd-journald
+	UNIT
+	# systemd as PID 1 of its own namespaces: /run, the unit directories
+	# and /proc are its own; everything else (this test's files) is shared.
+	cat >"$S/boot.sh" <<-BOOT
+	#!/bin/sh
+	mount -t tmpfs tmpfs /run
+	mount --bind "$S/units" /etc/systemd/system
+	mount -t tmpfs tmpfs /lib/systemd/system
+	exec env container=tether-test /lib/systemd/systemd --system --log-target=console --unit=default.target
+	BOOT
+	chmod +x "$S/boot.sh"
+	unshare --pid --fork --mount --mount-proc --uts "$S/boot.sh" >"$S/systemd.log" 2>&1 </dev/null 3>&- &
+	echo $! >"$S/unshare.pid"
+	local i
+	for i in $(seq 200); do
+		SYSD=$(pgrep -f -P "$(cat "$S/unshare.pid")" -x '/lib/systemd/systemd --system.*' || true)
+		[ -n "$SYSD" ] && sysctl_in is-system-running >/dev/null 2>&1 && break
+		[ -n "$SYSD" ] && [ "$(sysctl_in is-system-running 2>/dev/null)" = degraded ] && break
+		sleep 0.05
+	done
+	[ -n "$SYSD" ] || skip "systemd cannot start in its own namespaces here: $(tail -3 "$S/systemd.log")"
+	echo "$SYSD" >"$S/systemd.pid"
+	sysctl_in start systemd-journald.socket systemd-journald.service
+}
+
+teardown_file() {
+	[ -n "${S:-}" ] || return 0
+	local pid
+	pid=$(cat "$S/systemd.pid" 2>/dev/null || true)
+	if [ -n "$pid" ]; then
+		sysctl_in stop 'tether@*' 'container-*' >/dev/null 2>&1 || true
+	fi
+	# Whatever a failed test left running under the test's state root.
+	for d in "$S"/root/containers/*; do
+		[ -d "$d" ] && [ -n "$pid" ] && ctl_in rm -f "${d##*/}" >/dev/null 2>&1
+	done
+	[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+	kill -KILL "$(cat "$S/unshare.pid")" 2>/dev/null || true
+	true
+}
+
+# sysctl_in ARGS...: systemctl against the test's systemd.
+sysctl_in() {
+	local pid=${SYSD:-$(cat "$S/systemd.pid" 2>/dev/null)}
+	timeout 30 nsenter -t "$pid" -m -p systemctl --no-pager "$@"
+}
+
+in_ns() {
+	timeout 30 nsenter -t "$(cat "$S/systemd.pid")" -m -p --wd="$PWD" "$@"
+}
+
+journal_in() {
+	timeout 30 nsenter -t "$(cat "$S/systemd.pid")" -m -p journalctl --no-pager "$@"
+}
+
+prop() { # UNIT PROPERTY
+	sysctl_in show -p "$2" --value "$1"
+}
+
+# wait_prop UNIT PROPERTY VALUE: poll (bounded, 20 s) until it holds.
+wait_prop() {
+	local i
+	for i in $(seq 400); do
+		[ "$(prop "$1" "$2")" = "$3" ] && return 0
+		sleep 0.05
+	done
+	echo "wait_prop: $1 $2 is '$(prop "$1" "$2")', not '$3'" >&2
+	sysctl_in status "$1" >&2 || true
+	return 1
+}
+
+# tetherctl as a unit's processes see things (pids of systemd's namespace).
+ctl_in() {
+	in_ns "$REPO/build/tetherctl" --root "$S/root" "$@"
+}
+
+bundle() { # NAME ARGS...
+	local name=$1
+	shift
+	"$REPO/tests/lib/mkbundle.py" "$S/bundles/$name" "$REPO/build/rootfs" -- "$@"
+	printf 'TETHER_ROOT=%s\n' "$S/root" >"$S/etc/tether/$name.env"
+}
+
+@test "systemd files: make install places them with their paths, and they verify" {
+	[ -f "$S/dest/usr/lib/systemd/system/tether@.service" ]
+	[ -f "$S/dest/usr/lib/tmpfiles.d/tether.conf" ]
+	grep -qx "d /run/tether 0700 root root -" "$S/dest/usr/lib/tmpfiles.d/tether.conf"
+	grep -qx "d $S/bundles 0700 root root -" "$S/dest/usr/lib/tmpfiles.d/tether.conf"
+	grep -q "^ExecStart=/usr/bin/tetherctl run " "$S/dest/usr/lib/systemd/system/tether@.service"
+	! grep -q @ "$S/dest/usr/lib/tmpfiles.d/tether.conf"
+	! grep -E '@[A-Z]+@' "$S/dest/usr/lib/systemd/system/tether@.service"
+	# Against binaries that exist (verify checks ExecStart= paths).
+	systemd-analyze verify "$S/prefix/lib/systemd/system/tether@.service"
+	cp "$S/prefix/lib/systemd/system/tether@.service" "$BATS_TEST_TMPDIR/tether@web.service"
+	systemd-analyze verify "$BATS_TEST_TMPDIR/tether@web.service"
+	# verify does fail a unit whose program is missing.
+	sed 's|^ExecStart=[^ ]*|ExecStart=/no/such/tetherctl|' \
+		"$S/prefix/lib/systemd/system/tether@.service" >"$BATS_TEST_TMPDIR/tether@bad.service"
+	run systemd-analyze verify "$BATS_TEST_TMPDIR/tether@bad.service"
+	[ "$status" -ne 0 ]
+}
+
+@test "systemd: tether@web runs the bundle; MAINPID is the shim, READY once running" {
+	bundle web sh -c 'echo hello from web; trap "echo stopping; exit 7" TERM; while :; do sleep 0.1; done'
+	sysctl_in start tether@web.service
+	[ "$(prop tether@web.service ActiveState)" = active ]
+	[ "$(prop tether@web.service SubState)" = running ]
+	shim=$(sed -n 's/.*"shim_pid": *\([0-9]*\).*/\1/p' "$S/root/containers/tether-unit-web/state.json")
+	[ -n "$shim" ]
+	# The unit's main pid is the shim (both as systemd's pid namespace
+	# sees them).
+	[ "$(prop tether@web.service MainPID)" = "$shim" ]
+	[ "$(in_ns cat /proc/"$shim"/comm)" = tether ]
+	[[ "$(prop tether@web.service StatusText)" == "Container tether-unit-web running (pid "* ]]
+	ctl_in ps | grep -q '^tether-unit-web *web *running'
+	# Its output is in the journal under its name (journald is the default).
+	for _ in $(seq 100); do
+		journal_in -o cat CONTAINER_NAME=web | grep -qx 'hello from web' && break
+		sleep 0.1
+	done
+	journal_in -o cat CONTAINER_NAME=web | grep -qx 'hello from web'
+	[ "$(journal_in -o cat CONTAINER_NAME=web -n 1 --output-fields=CONTAINER_ID -o export |
+		sed -n 's/^CONTAINER_ID=//p')" = tether-unit- ]
+}
+
+@test "systemd: stopping tether@web stops the container and records its exit code" {
+	sysctl_in is-active tether@web.service
+	sysctl_in stop tether@web.service
+	[ "$(prop tether@web.service ActiveState)" != active ]
+	[ "$(prop tether@web.service ExecMainStatus)" = 7 ]
+	[ "$(prop tether@web.service ExecMainCode)" = 1 ] # exited, not killed
+	ctl_in ps -a | grep -q '^tether-unit-web .*exited (7)'
+	journal_in -o cat CONTAINER_NAME=web | grep -qx stopping
+}
+
+@test "systemd: --stop-signal and TETHER_STOP_TIMEOUT from the instance's env file" {
+	bundle stubborn sh -c 'trap "echo usr1" USR1; trap "" TERM; echo up; while :; do sleep 0.1; done'
+	printf 'TETHER_STOP_TIMEOUT=1\nTETHER_OPTIONS="--stop-signal USR1"\n' >>"$S/etc/tether/stubborn.env"
+	sysctl_in start tether@stubborn.service
+	sysctl_in stop tether@stubborn.service
+	# USR1 came (and was trapped), then SIGKILL after 1 s: 137.
+	[ "$(prop tether@stubborn.service ExecMainStatus)" = 137 ]
+	journal_in -o cat CONTAINER_NAME=stubborn | grep -qx usr1
+}
+
+@test "systemd: WatchdogSec= catches a shim that stops answering" {
+	bundle dog sleep 1000
+	mkdir -p "$S/units/tether@dog.service.d"
+	printf '[Service]\nWatchdogSec=2\nRestart=no\n' >"$S/units/tether@dog.service.d/watchdog.conf"
+	sysctl_in daemon-reload
+	sysctl_in start tether@dog.service
+	# Alive and pinging: still running after several watchdog periods.
+	shim=$(sed -n 's/.*"shim_pid": *\([0-9]*\).*/\1/p' "$S/root/containers/tether-unit-dog/state.json")
+	sleep 5
+	[ "$(prop tether@dog.service ActiveState)" = active ]
+	# A hung shim (stopped) misses its pings: systemd acts.
+	in_ns kill -STOP "$shim"
+	wait_prop tether@dog.service Result watchdog
+	in_ns kill -CONT "$shim" 2>/dev/null || true
+}
+
+@test "systemd: tetherctl generate systemd writes a unit that verifies and runs" {
+	"$REPO/tests/lib/mkbundle.py" "$S/gen-bundle" "$REPO/build/rootfs" -- sh -c 'echo generated; sleep 1000'
+	ctl_in create --name gen --log-driver k8s-file --stop-timeout 3 -b "$S/gen-bundle" gen-container-0001 \
+		sh -c 'echo "from create: $((6*7)) 100%"; trap "exit 3" TERM; while :; do sleep 0.1; done'
+	ctl_in generate systemd gen-container-0001 >"$BATS_TEST_TMPDIR/out.service"
+	cd "$BATS_TEST_TMPDIR"
+	path=$(ctl_in generate systemd --files gen-container-0001)
+	[ "$path" = "$BATS_TEST_TMPDIR/container-gen.service" ]
+	cmp "$path" "$BATS_TEST_TMPDIR/out.service"
+	grep -q '^TimeoutStopSec=33$' "$path"
+	systemd-analyze verify "$path"
+	ctl_in rm -f gen-container-0001
+	cp "$path" "$S/units/"
+	sysctl_in daemon-reload
+	sysctl_in start container-gen.service
+	[ "$(prop container-gen.service SubState)" = running ]
+	# The command given to create, with its quotes, $ and %, came through.
+	for _ in $(seq 100); do
+		ctl_in logs gen-container-0001 2>/dev/null | grep -q . && break
+		sleep 0.1
+	done
+	[ "$(ctl_in logs gen-container-0001)" = "from create: 42 100%" ]
+	sysctl_in stop container-gen.service
+	[ "$(prop container-gen.service ExecMainStatus)" = 3 ]
+}
