@@ -7,7 +7,8 @@
 # finds its output (a systemd-journald of that systemd), a stop reaches the
 # container with its stop signal and its exit code becomes the unit's,
 # WatchdogSec= catches a hung shim. `tetherctl generate systemd` writes a
-# unit that verifies and runs. The exact notification sequence is checked
+# unit that verifies and runs. A container that speaks sd_notify itself
+# (--sdnotify container) decides when its unit is ready. The exact notification sequence is checked
 # message by message in 41-systemd-notify.bats.
 
 REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
@@ -194,6 +195,21 @@ bundle() { # NAME ARGS...
 	# USR1 came (and was trapped), then SIGKILL after 1 s: 137.
 	[ "$(prop tether@stubborn.service ExecMainStatus)" = 137 ]
 	journal_in -o cat CONTAINER_NAME=stubborn | grep -qx usr1
+}
+
+@test "systemd: --sdnotify container: the unit is ready when the container says so" {
+	bundle selfready sh -c 'echo starting; sleep 1; sdnotify "READY=1\nSTATUS=serving requests"; echo ready; sleep 1000'
+	printf 'TETHER_OPTIONS="--sdnotify container"\n' >>"$S/etc/tether/selfready.env"
+	# start returns once READY=1 came: by then the container said "ready".
+	sysctl_in start tether@selfready.service
+	[ "$(prop tether@selfready.service SubState)" = running ]
+	[ "$(prop tether@selfready.service StatusText)" = "serving requests" ]
+	for _ in $(seq 50); do
+		journal_in -o cat CONTAINER_NAME=selfready | grep -qx ready && break
+		sleep 0.1
+	done
+	journal_in -o cat CONTAINER_NAME=selfready | grep -qx ready
+	sysctl_in stop tether@selfready.service
 }
 
 @test "systemd: WatchdogSec= catches a shim that stops answering" {
