@@ -173,6 +173,8 @@ bundle() { # NAME ARGS...
 		sleep 0.1
 	done
 	journal_in -o cat CONTAINER_NAME=web | grep -qx 'hello from web'
+	# tetherctl logs reads it back through journalctl.
+	[ "$(ctl_in logs tether-unit-web)" = "hello from web" ]
 	[ "$(journal_in -o cat CONTAINER_NAME=web -n 1 --output-fields=CONTAINER_ID -o export |
 		sed -n 's/^CONTAINER_ID=//p')" = tether-unit- ]
 }
