@@ -148,6 +148,9 @@ char **ctl_command_args(int argc, char **argv, int first);
  * usage error ("VERB: missing container id" / "one container id only"). */
 bool ctl_one_id(const char *verb, int argc, GError **error);
 
+/* Set a CTL_ERROR_USAGE error with the formatted message; returns false. */
+bool ctl_usage_error(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
 bool ctl_parse_options(const char *verb, const char *params, const char *summary,
 		       const GOptionEntry *entries, bool posix, int *argc, char ***argv,
 		       bool *ret_help, GError **error);

@@ -180,3 +180,13 @@ bool ctl_one_id(const char *verb, int argc, GError **error)
 		    argc < 2 ? "missing container id" : "one container id only");
 	return false;
 }
+
+bool ctl_usage_error(GError **error, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	g_set_error_literal(error, CTL_ERROR, CTL_ERROR_USAGE, msg);
+	return false;
+}

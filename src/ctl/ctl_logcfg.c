@@ -72,40 +72,32 @@ int ctl_logcfg_parse_size(const char *text, int64_t *ret_bytes)
 	return 0;
 }
 
-static bool usage(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static bool usage(GError **error, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-	va_end(ap);
-	g_set_error_literal(error, CTL_ERROR, CTL_ERROR_USAGE, msg);
-	return false;
-}
-
 bool ctl_logcfg_from_args(const struct ctl_logcfg_args *a, const char *id,
 			  struct ctl_log_config *ret_cfg, GError **error)
 {
 	struct ctl_log_config cfg = {CTL_LOG_K8S_FILE, 0, 0};
 	if (a->driver != NULL && ctl_logcfg_driver_from_name(a->driver, &cfg.driver) < 0)
-		return usage(error,
-			     "unknown log driver '%s' (use k8s-file, json-file, journald or none)",
-			     a->driver);
+		return ctl_usage_error(
+			error,
+			"unknown log driver '%s' (use k8s-file, json-file, journald or none)",
+			a->driver);
 	if (cfg.driver == CTL_LOG_JOURNALD && strlen(id) < CTL_LOGCFG_JOURNALD_MIN_ID)
-		return usage(error,
-			     "--log-driver journald needs a container id of at least %d characters "
-			     "(the journal's CONTAINER_ID is its first 12); '%s' is too short",
-			     CTL_LOGCFG_JOURNALD_MIN_ID, id);
+		return ctl_usage_error(
+			error,
+			"--log-driver journald needs a container id of at least %d characters "
+			"(the journal's CONTAINER_ID is its first 12); '%s' is too short",
+			CTL_LOGCFG_JOURNALD_MIN_ID, id);
 	bool file = cfg.driver == CTL_LOG_K8S_FILE || cfg.driver == CTL_LOG_JSON_FILE;
 	if (a->size_max != NULL) {
 		if (!file)
-			return usage(error,
-				     "--log-size-max applies to the k8s-file and json-file drivers "
-				     "only, not %s",
-				     ctl_logcfg_driver_name(cfg.driver));
+			return ctl_usage_error(
+				error,
+				"--log-size-max applies to the k8s-file and json-file drivers "
+				"only, not %s",
+				ctl_logcfg_driver_name(cfg.driver));
 		int r = ctl_logcfg_parse_size(a->size_max, &cfg.size_max);
 		if (r < 0 || cfg.size_max <= 0)
-			return usage(
+			return ctl_usage_error(
 				error,
 				"invalid --log-size-max '%s': give bytes, optionally with a k, "
 				"m or g suffix (20k, 10m), more than 0",
@@ -113,10 +105,10 @@ bool ctl_logcfg_from_args(const struct ctl_logcfg_args *a, const char *id,
 	}
 	if (a->max_files != CTL_LOGCFG_UNSET) {
 		if (cfg.size_max == 0)
-			return usage(error, "--log-max-files needs --log-size-max");
+			return ctl_usage_error(error, "--log-max-files needs --log-size-max");
 		if (a->max_files < 1 || a->max_files > CTL_LOGCFG_MAX_FILES)
-			return usage(error, "--log-max-files must be between 1 and %d",
-				     CTL_LOGCFG_MAX_FILES);
+			return ctl_usage_error(error, "--log-max-files must be between 1 and %d",
+					       CTL_LOGCFG_MAX_FILES);
 		cfg.max_files = a->max_files;
 	}
 	*ret_cfg = cfg;

@@ -50,18 +50,6 @@ void ctl_service_args_clear(struct ctl_service_args *a)
 	g_clear_pointer(&a->stop_signal, g_free);
 }
 
-static bool usage(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-
-static bool usage(GError **error, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-	va_end(ap);
-	g_set_error_literal(error, CTL_ERROR, CTL_ERROR_USAGE, msg);
-	return false;
-}
-
 bool ctl_service_from_args(const struct ctl_service_args *a, const char *notify_socket,
 			   struct ctl_service *ret, GError **error)
 {
@@ -69,22 +57,24 @@ bool ctl_service_from_args(const struct ctl_service_args *a, const char *notify_
 		.sdnotify = notify_socket != NULL ? CTL_SDNOTIFY_SHIM : CTL_SDNOTIFY_IGNORE,
 	};
 	if (a->sdnotify != NULL && ctl_service_sdnotify_from_name(a->sdnotify, &svc.sdnotify) < 0)
-		return usage(error, "invalid --sdnotify '%s' (use shim, container or ignore)",
-			     a->sdnotify);
+		return ctl_usage_error(error,
+				       "invalid --sdnotify '%s' (use shim, container or ignore)",
+				       a->sdnotify);
 	if (svc.sdnotify != CTL_SDNOTIFY_IGNORE && notify_socket == NULL)
-		return usage(error,
-			     "--sdnotify %s needs NOTIFY_SOCKET (set by systemd for Type=notify "
-			     "units)",
-			     a->sdnotify);
+		return ctl_usage_error(
+			error,
+			"--sdnotify %s needs NOTIFY_SOCKET (set by systemd for Type=notify "
+			"units)",
+			a->sdnotify);
 	if (svc.sdnotify == CTL_SDNOTIFY_CONTAINER && notify_socket[0] != '/')
-		return usage(error,
-			     "--sdnotify container needs NOTIFY_SOCKET to be a path, not '%s'",
-			     notify_socket);
+		return ctl_usage_error(
+			error, "--sdnotify container needs NOTIFY_SOCKET to be a path, not '%s'",
+			notify_socket);
 	if (a->stop_signal != NULL && (svc.stop_signal = signame_parse(a->stop_signal)) < 0)
-		return usage(error, "invalid --stop-signal '%s'", a->stop_signal);
+		return ctl_usage_error(error, "invalid --stop-signal '%s'", a->stop_signal);
 	if (a->stop_timeout < -1)
-		return usage(error, "invalid --stop-timeout %d: 0 or more seconds",
-			     a->stop_timeout);
+		return ctl_usage_error(error, "invalid --stop-timeout %d: 0 or more seconds",
+				       a->stop_timeout);
 	svc.stop_timeout = a->stop_timeout > 0 ? a->stop_timeout : 0;
 	*ret = svc;
 	return true;

@@ -6,17 +6,11 @@
 load ../lib/monitor
 
 setup() {
-	MONITOR=${TETHER:-$MONITOR}
-	MONITOR_NAME=tether
-	monitor_setup
+	tether_only_setup
 }
 
 teardown() {
 	monitor_teardown
-}
-
-ctl_req() {
-	python3 "$LIB/control_client.py" "$T/bundle/control" "$@"
 }
 
 field() { # JSON-LINE KEY

@@ -8,9 +8,7 @@
 load ../lib/monitor
 
 setup() {
-	MONITOR=${TETHER:-$MONITOR}
-	MONITOR_NAME=tether
-	monitor_setup
+	tether_only_setup
 }
 
 teardown() {
@@ -34,10 +32,6 @@ for l in open(sys.argv[1]):
 
 has_message() { # GREP-PATTERN
 	messages | grep -q -- "$1"
-}
-
-ctl_req() {
-	python3 "$LIB/control_client.py" "$T/bundle/control" "$@"
 }
 
 # create_started ARGS...: create under NOTIFY_SOCKET with ARGS as extra

@@ -52,6 +52,20 @@ monitor_setup() {
 	BG_PIDS=()
 }
 
+# tether_only_setup: monitor_setup for files that test what only tether
+# has (its control socket, its own flags): the monitor is tether whatever
+# run.sh chose.
+tether_only_setup() {
+	MONITOR=${TETHER:-$MONITOR}
+	MONITOR_NAME=tether
+	monitor_setup
+}
+
+# ctl_req REQUEST-JSON...: tether's control socket in $T/bundle.
+ctl_req() {
+	python3 "$LIB/control_client.py" "$T/bundle/control" "$@"
+}
+
 # monitor_teardown: stop what a test left behind — the container (through
 # the runtime, so its monitor sees it exit and finishes normally), then any
 # monitor still alive, background helpers, then the temp dir. On failure,
