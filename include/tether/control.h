@@ -29,6 +29,8 @@ struct control_ops {
 	/* The caller has started the container (the runtime's start
 	 * returned): readiness may be announced. */
 	const char *(*started)(void *data);
+	/* The counters and state in Prometheus' text format (a new string). */
+	char *(*metrics)(void *data);
 };
 
 typedef struct control control;

@@ -129,6 +129,10 @@ pid_t ctl_create_container(struct ctl_context *ctx, const struct ctl_create_opts
 bool ctl_id_valid(const char *id);
 bool ctl_check_id(const char *id, GError **error);
 
+/* The container ids in ROOT/containers, sorted (g_free'd elements); a
+ * missing root has none. */
+GPtrArray *ctl_list_ids(const struct ctl_context *ctx, GError **error);
+
 /* Paths; g_free the result. */
 char *ctl_containers_dir(const struct ctl_context *ctx);
 char *ctl_container_dir(const struct ctl_context *ctx, const char *id);

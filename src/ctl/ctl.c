@@ -3,6 +3,7 @@
 
 #include "tether/ctl.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -189,4 +190,32 @@ bool ctl_usage_error(GError **error, const char *fmt, ...)
 	va_end(ap);
 	g_set_error_literal(error, CTL_ERROR, CTL_ERROR_USAGE, msg);
 	return false;
+}
+
+static gint compare_ids(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The container ids in ROOT/containers, sorted; a missing root has none. */
+GPtrArray *ctl_list_ids(const struct ctl_context *ctx, GError **error)
+{
+	g_autofree char *dir = ctl_containers_dir(ctx);
+	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+	DIR *d = opendir(dir);
+	if (d == NULL) {
+		if (errno == ENOENT)
+			return ids;
+		g_set_error(error, CTL_ERROR, CTL_ERROR_FAILED, "cannot read %s: %s", dir,
+			    g_strerror(errno));
+		g_ptr_array_free(ids, TRUE);
+		return NULL;
+	}
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_type == DT_DIR && ctl_id_valid(de->d_name))
+			g_ptr_array_add(ids, g_strdup(de->d_name));
+	closedir(d);
+	g_ptr_array_sort(ids, compare_ids);
+	return ids;
 }

@@ -21,34 +21,6 @@ static void ps_row_free(gpointer p)
 	g_free(row);
 }
 
-static gint compare_ids(gconstpointer a, gconstpointer b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The container ids in ROOT/containers, sorted; a missing root has none. */
-static GPtrArray *list_ids(const struct ctl_context *ctx, GError **error)
-{
-	g_autofree char *dir = ctl_containers_dir(ctx);
-	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
-	DIR *d = opendir(dir);
-	if (d == NULL) {
-		if (errno == ENOENT)
-			return ids;
-		g_set_error(error, CTL_ERROR, CTL_ERROR_FAILED, "cannot read %s: %s", dir,
-			    g_strerror(errno));
-		g_ptr_array_free(ids, TRUE);
-		return NULL;
-	}
-	struct dirent *de;
-	while ((de = readdir(d)) != NULL)
-		if (de->d_type == DT_DIR && ctl_id_valid(de->d_name))
-			g_ptr_array_add(ids, g_strdup(de->d_name));
-	closedir(d);
-	g_ptr_array_sort(ids, compare_ids);
-	return ids;
-}
-
 static char *status_text(const struct ps_row *row)
 {
 	if (row->status == CTL_STATUS_EXITED)
@@ -141,7 +113,7 @@ int ctl_ps_main(struct ctl_context *ctx, int argc, char **argv, GError **error)
 			    "ps: takes no arguments; --format is table or json");
 		return -1;
 	}
-	g_autoptr(GPtrArray) ids = list_ids(ctx, error);
+	g_autoptr(GPtrArray) ids = ctl_list_ids(ctx, error);
 	if (ids == NULL)
 		return -1;
 	g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func(ps_row_free);

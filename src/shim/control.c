@@ -110,6 +110,11 @@ static json_object *handle(const struct control_ops *ops, void *data, json_objec
 	} else if (strcmp(what, "reopen") == 0) {
 		const char *err = ops->reopen(data);
 		r = err ? error_reply("%s", err) : ok_reply();
+	} else if (strcmp(what, "metrics") == 0) {
+		r = ok_reply();
+		char *text = ops->metrics(data);
+		json_object_object_add(r, "text", json_object_new_string(text));
+		g_free(text);
 	} else if (strcmp(what, "started") == 0) {
 		const char *err = ops->started(data);
 		r = err ? error_reply("%s", err) : ok_reply();

@@ -9,7 +9,9 @@
 #include "tether/log.h"
 #include "tether/oom.h"
 
+#include <stdio.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 static void add_time(json_object *obj, const char *key, gint64 us)
 {
@@ -98,6 +100,92 @@ static const char *ctl_reopen(void *data)
 	return NULL;
 }
 
+/* A label value in the text format: \\, \" and \n escaped. */
+static void add_label(GString *s, const char *key, const char *value)
+{
+	g_string_append_printf(s, "%s=\"", key);
+	for (const char *p = value; *p; p++) {
+		if (*p == '\\' || *p == '"')
+			g_string_append_c(s, '\\');
+		if (*p == '\n')
+			g_string_append(s, "\\n");
+		else
+			g_string_append_c(s, *p);
+	}
+	g_string_append_c(s, '"');
+}
+
+/* One family with one sample: HELP, TYPE, then name{labels} value. */
+static void add_metric(GString *s, const char *labels, const char *name, const char *type,
+		       const char *help, double value)
+{
+	g_string_append_printf(s, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	g_string_append_printf(s, "%s{%s} %.17g\n", name, labels, value);
+}
+
+static long self_rss_bytes(void)
+{
+	g_autofree char *statm = NULL;
+	long pages = 0, rss = 0;
+	if (!g_file_get_contents("/proc/self/statm", &statm, NULL, NULL) ||
+	    sscanf(statm, "%ld %ld", &pages, &rss) != 2)
+		return 0;
+	return rss * sysconf(_SC_PAGESIZE);
+}
+
+static int self_fd_count(void)
+{
+	g_autoptr(GDir) d = g_dir_open("/proc/self/fd", 0, NULL);
+	int n = 0;
+	while (d != NULL && g_dir_read_name(d) != NULL)
+		n++;
+	return n > 0 ? n - 1 : 0; /* less the directory's own */
+}
+
+static char *ctl_metrics(void *data)
+{
+	struct shim *s = data;
+	g_autoptr(GString) labels = g_string_new(NULL);
+	add_label(labels, "container_id", s->opts->cid);
+	g_string_append_c(labels, ',');
+	add_label(labels, "name", s->opts->name ? s->opts->name : s->opts->cid);
+	const char *l = labels->str;
+	GString *m = g_string_new(NULL);
+	add_metric(m, l, "tether_container_running", "gauge",
+		   "1 while the container runs (or is created), 0 once it exited",
+		   s->state == SHIM_RUNNING);
+	if (s->state == SHIM_EXITED)
+		add_metric(m, l, "tether_container_exit_code", "gauge",
+			   "The container's exit code (128+N for signal N)", s->exit_code);
+	add_metric(m, l, "tether_container_oom_killed", "gauge",
+		   "1 if the kernel's OOM killer struck in the container's cgroup",
+		   oom_check(s->oom));
+	if (s->created_at > 0)
+		add_metric(m, l, "tether_container_created_seconds", "gauge",
+			   "When the runtime created the container (Unix time)",
+			   (double)s->created_at / G_USEC_PER_SEC);
+	g_string_append(m, "# HELP tether_output_bytes_total Bytes of container output relayed\n"
+			   "# TYPE tether_output_bytes_total counter\n");
+	const char *streams[] = {"stdout", "stderr"};
+	for (size_t i = 0; i < 2; i++)
+		g_string_append_printf(
+			m, "tether_output_bytes_total{%s,stream=\"%s\"} %" G_GUINT64_FORMAT "\n", l,
+			streams[i], s->bytes[i]);
+	add_metric(m, l, "tether_log_lost_bytes_total", "counter",
+		   "Bytes of output no log could take (a full disk, a global limit)",
+		   (double)log_lost_bytes(s->log));
+	add_metric(m, l, "tether_attach_clients", "gauge", "Attach clients connected",
+		   s->attach ? attach_client_count(s->attach) : 0);
+	add_metric(m, l, "tether_attach_dropped_bytes_total", "counter",
+		   "Bytes of output dropped for attach clients too slow to take them",
+		   s->attach ? (double)attach_dropped_bytes(s->attach) : 0);
+	add_metric(m, l, "tether_shim_resident_memory_bytes", "gauge",
+		   "The monitor's own resident memory", (double)self_rss_bytes());
+	add_metric(m, l, "tether_shim_open_fds", "gauge", "The monitor's own open fds",
+		   self_fd_count());
+	return g_string_free(m, FALSE);
+}
+
 static const char *ctl_started(void *data)
 {
 	return shim_service_started(data);
@@ -110,4 +198,5 @@ const struct control_ops shim_control_ops = {
 	.resize = ctl_resize,
 	.reopen = ctl_reopen,
 	.started = ctl_started,
+	.metrics = ctl_metrics,
 };

@@ -24,7 +24,12 @@ static const char *reopen(void *data)
 	return NULL;
 }
 
-static const struct control_ops ops = {state, state, exited, resize, reopen, reopen};
+static char *metrics(void *data)
+{
+	return g_strdup("");
+}
+
+static const struct control_ops ops = {state, state, exited, resize, reopen, reopen, metrics};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -49,7 +49,13 @@ static const char *f_started(void *data)
 	return f->starts++ > 0 ? "already started" : NULL;
 }
 
-static const struct control_ops ops = {f_state, f_stats, f_exited, f_resize, f_reopen, f_started};
+static char *f_metrics(void *data)
+{
+	return g_strdup("# TYPE x gauge\nx{a=\"b\"} 1\n");
+}
+
+static const struct control_ops ops = {f_state,	 f_stats,   f_exited, f_resize,
+				       f_reopen, f_started, f_metrics};
 
 static char *ask(struct fake *f, const char *line, bool *wait, bool *sub)
 {
@@ -86,6 +92,8 @@ static void test_requests(void **state)
 	g_autofree char *s2 = ask(&f, "{\"request\": \"started\"}", NULL, NULL);
 	assert_non_null(strstr(s2, "\"error\":\"already started\""));
 	assert_int_equal(f.starts, 2);
+	g_autofree char *m = ask(&f, "{\"request\": \"metrics\"}", NULL, NULL);
+	assert_non_null(strstr(m, "\"text\":\"# TYPE x gauge\\nx{a=\\\"b\\\"} 1\\n\""));
 }
 
 static void test_wait_and_subscribe(void **state)
