@@ -33,4 +33,8 @@ long long oom_parse_kill_count(const char *text);
  * *ret_v2. NULL if neither. */
 char *oom_parse_cgroup(const char *text, bool *ret_v2);
 
+/* The directory of pid's memory cgroup under /sys/fs/cgroup (v1's memory
+ * controller, else v2's unified one; *ret_v2 says which), or NULL. */
+char *oom_memory_cgroup_dir(pid_t pid, bool *ret_v2);
+
 #endif

@@ -5,6 +5,7 @@
 
 #include <glib.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "tether/diag.h"
 
@@ -63,14 +64,19 @@ struct tether_opts {
 	gboolean systemd_notify;
 	char *stop_signal_name;
 	int stop_timeout;
+	char *memory_warn;
+	char *memory_warn_signal_name;
 
 	/* derived by opts_validate() */
 	enum diag_level level;
-	char *k8s_log_path;   /* the k8s-file sink, or NULL */
-	char *json_log_path;  /* the json-file sink, or NULL */
-	bool log_passthrough; /* the container gets our own stdio */
-	bool log_journald;    /* entries to the journal */
-	int stop_signal;      /* what SIGTERM becomes for the container */
+	char *k8s_log_path;	      /* the k8s-file sink, or NULL */
+	char *json_log_path;	      /* the json-file sink, or NULL */
+	bool log_passthrough;	      /* the container gets our own stdio */
+	bool log_journald;	      /* entries to the journal */
+	int stop_signal;	      /* what SIGTERM becomes for the container */
+	uint64_t memory_warn_bytes;   /* --memory-warn in bytes, or */
+	unsigned memory_warn_percent; /* in percent of the limit; both 0: off */
+	int memory_warn_signal;	      /* 0: none */
 };
 
 /* Parse argv into opts (defaults applied first). Unknown options fail.

@@ -60,10 +60,11 @@ struct shim {
 	int runtime_status;
 	pid_t container_pid;
 	int container_status;
-	struct oom *oom;	 /* the container's memory cgroup, watched */
-	struct notify *notify;	 /* --sdnotify-socket */
-	struct control *control; /* BUNDLE/control, tether's JSON socket */
-	struct sdnotify *sd;	 /* --systemd-notify: our service manager */
+	struct oom *oom;		 /* the container's memory cgroup, watched */
+	struct mempressure *mempressure; /* --memory-warn */
+	struct notify *notify;		 /* --sdnotify-socket */
+	struct control *control;	 /* BUNDLE/control, tether's JSON socket */
+	struct sdnotify *sd;		 /* --systemd-notify: our service manager */
 	guint watchdog_src;
 	bool started;			/* the caller said it started the container */
 	bool stopping;			/* asked to stop: STOPPING=1 sent, the kill timer set */

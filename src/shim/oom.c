@@ -132,20 +132,27 @@ static int watch_v2(struct oom *o)
 	return 0;
 }
 
-struct oom *oom_watch(pid_t pid, oom_func func, void *data)
+char *oom_memory_cgroup_dir(pid_t pid, bool *ret_v2)
 {
 	g_autofree char *proc = g_strdup_printf("/proc/%d/cgroup", pid);
 	g_autofree char *text = NULL;
-	bool v2 = false;
 	g_autofree char *path = NULL;
 	if (fileio_read_small(proc, 64 * 1024, &text, NULL) < 0 ||
-	    (path = oom_parse_cgroup(text, &v2)) == NULL) {
+	    (path = oom_parse_cgroup(text, ret_v2)) == NULL)
+		return NULL;
+	/* Hybrid hosts (v1 controllers beside /sys/fs/cgroup/unified) use v1. */
+	return *ret_v2 ? g_build_filename(CGROUP_ROOT, path, NULL)
+		       : g_build_filename(CGROUP_ROOT, "memory", path, NULL);
+}
+
+struct oom *oom_watch(pid_t pid, oom_func func, void *data)
+{
+	bool v2 = false;
+	g_autofree char *dir = oom_memory_cgroup_dir(pid, &v2);
+	if (dir == NULL) {
 		diag_debug("no memory cgroup to watch for container %d", pid);
 		return NULL;
 	}
-	/* Hybrid hosts (v1 controllers beside /sys/fs/cgroup/unified) use v1. */
-	g_autofree char *dir = v2 ? g_build_filename(CGROUP_ROOT, path, NULL)
-				  : g_build_filename(CGROUP_ROOT, "memory", path, NULL);
 	g_autoptr(oom) o = g_new0(struct oom, 1);
 	o->event_fd = o->control_fd = -1;
 	o->v2 = v2;

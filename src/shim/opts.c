@@ -2,6 +2,7 @@
 
 #include "tether/opts.h"
 #include "tether/log_journald.h"
+#include "tether/mempressure.h"
 #include "tether/signame.h"
 #include "tether/version.h"
 
@@ -164,6 +165,12 @@ bool opts_parse(struct tether_opts *o, int argc, char **argv, GError **error)
 		 "tether: SIGKILL the container this many seconds after a stop signal (default 0: "
 		 "never)",
 		 "SECONDS"},
+		{"memory-warn", 0, 0, S(memory_warn),
+		 "tether: warn (an event, and --memory-warn-signal) when the container's memory "
+		 "passes this: bytes (k, m, g) or a percentage of its limit",
+		 "SIZE|N%"},
+		{"memory-warn-signal", 0, 0, S(memory_warn_signal_name),
+		 "tether: the signal the container gets with a memory warning", "SIGNAL"},
 		{NULL, 0, 0, 0, NULL, NULL, NULL},
 	};
 #undef S
@@ -340,6 +347,17 @@ bool opts_validate(struct tether_opts *o, GError **error)
 		return fail(error, "Invalid --stop-signal '%s'", o->stop_signal_name);
 	if (o->stop_timeout < 0)
 		return fail(error, "--stop-timeout must be 0 or more seconds");
+	if (o->memory_warn != NULL &&
+	    mempressure_parse_threshold(o->memory_warn, &o->memory_warn_bytes,
+					&o->memory_warn_percent) < 0)
+		return fail(error,
+			    "Invalid --memory-warn '%s': give bytes (with k, m or g) or 1%%-100%%",
+			    o->memory_warn);
+	if (o->memory_warn_signal_name != NULL &&
+	    (o->memory_warn_signal = signame_parse(o->memory_warn_signal_name)) < 0)
+		return fail(error, "Invalid --memory-warn-signal '%s'", o->memory_warn_signal_name);
+	if (o->memory_warn_signal_name != NULL && o->memory_warn == NULL)
+		return fail(error, "--memory-warn-signal needs --memory-warn");
 	if (o->log_max_files < 0)
 		return fail(error, "log-max-files must be non-negative");
 	if (o->log_rotate && o->log_max_files < 1)
@@ -385,7 +403,9 @@ void opts_clear(struct tether_opts *o)
 			 &o->k8s_log_path,
 			 &o->json_log_path,
 			 &o->diagnostics_file,
-			 &o->stop_signal_name};
+			 &o->stop_signal_name,
+			 &o->memory_warn,
+			 &o->memory_warn_signal_name};
 	for (size_t i = 0; i < G_N_ELEMENTS(strs); i++)
 		g_clear_pointer(strs[i], g_free);
 	char ***arrays[] = {&o->exit_command_args, &o->log_paths,  &o->runtime_args,

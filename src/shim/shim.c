@@ -10,6 +10,7 @@
 #include "tether/log_journald.h"
 #include "tether/control.h"
 #include "tether/notify.h"
+#include "tether/mempressure.h"
 #include "tether/oom.h"
 #include "tether/syncmsg.h"
 
@@ -110,6 +111,7 @@ void shim_free(struct shim *s)
 	g_clear_pointer(&s->attach, attach_free);
 	g_clear_pointer(&s->ctl, ctlfifo_free);
 	g_clear_pointer(&s->oom, oom_free);
+	g_clear_pointer(&s->mempressure, mempressure_free);
 	g_clear_pointer(&s->notify, notify_free);
 	g_clear_pointer(&s->control, control_free);
 	shim_service_clear(s);
@@ -171,6 +173,20 @@ static void on_oom(void *data)
 	control_event(s->control, "oom", NULL);
 }
 
+static void on_memory_pressure(void *data, const char *why, uint64_t usage, uint64_t limit)
+{
+	struct shim *s = data;
+	json_object *ev = json_object_new_object();
+	json_object_object_add(ev, "reason", json_object_new_string(why));
+	json_object_object_add(ev, "usage", json_object_new_int64((int64_t)usage));
+	json_object_object_add(ev, "limit", json_object_new_int64((int64_t)limit));
+	control_event(s->control, "memory-pressure", ev);
+	int sig = s->opts->memory_warn_signal;
+	if (sig > 0 && s->state == SHIM_RUNNING && kill(s->container_pid, sig) < 0)
+		diag_warn("Failed to send signal %d to %d: %s", sig, s->container_pid,
+			  g_strerror(errno));
+}
+
 static void on_runtime_exit(struct shim *s, int status)
 {
 	s->runtime_pid = 0;
@@ -214,6 +230,10 @@ static void on_runtime_exit(struct shim *s, int status)
 	if (s->opts->timeout > 0)
 		s->timeout_src = g_timeout_add_seconds((guint)s->opts->timeout, on_timeout, s);
 	s->oom = oom_watch(s->container_pid, on_oom, s);
+	if (s->opts->memory_warn != NULL)
+		s->mempressure =
+			mempressure_watch(s->container_pid, s->opts->memory_warn_bytes,
+					  s->opts->memory_warn_percent, on_memory_pressure, s);
 	s->created_at = g_get_real_time();
 	control_event(s->control, "created", NULL);
 	shim_service_created(s);

@@ -13,19 +13,8 @@ teardown() {
 	monitor_teardown
 }
 
-# A bundle whose process has a 20 MiB memory limit (no swap beyond it).
-limited_bundle() {
-	make_test_bundle -- "$@"
-	python3 - "$T/bundle/config.json" <<-'PY'
-	import json, sys
-	c = json.load(open(sys.argv[1]))
-	c["linux"]["resources"] = {"memory": {"limit": 20 << 20, "swap": 20 << 20}}
-	json.dump(c, open(sys.argv[1], "w"))
-	PY
-}
-
 @test "OOM-killed: exit 137 and an oom file in --persist-dir" {
-	limited_bundle sh -c 'exec dd if=/dev/zero of=/dev/null bs=64M count=1'
+	limited_bundle 20 sh -c 'exec dd if=/dev/zero of=/dev/null bs=64M count=1'
 	mkdir -p "$T/persist"
 	monitor_create --persist-dir "$T/persist"
 	runtime_start
@@ -36,7 +25,7 @@ limited_bundle() {
 
 @test "OOM-killed: an oom file in the bundle, where podman 4.3 and CRI-O look" {
 	skip_for conmon "conmon 2.1.6 writes it in its own cwd instead (fixed in 2.1.13)"
-	limited_bundle sh -c 'exec dd if=/dev/zero of=/dev/null bs=64M count=1'
+	limited_bundle 20 sh -c 'exec dd if=/dev/zero of=/dev/null bs=64M count=1'
 	monitor_create
 	runtime_start
 	wait_exit_file
@@ -45,7 +34,7 @@ limited_bundle() {
 }
 
 @test "no OOM, no oom file" {
-	limited_bundle sh -c 'exit 0'
+	limited_bundle 20 sh -c 'exit 0'
 	mkdir -p "$T/persist"
 	monitor_create --persist-dir "$T/persist"
 	runtime_start

@@ -178,6 +178,21 @@ make_test_bundle() {
 	"$LIB/mkbundle.py" "$T/bundle" "$ROOTFS" "$@"
 }
 
+# limited_bundle MIB ARGS...: make_test_bundle with a memory limit of MIB
+# MiB and no swap beyond it.
+limited_bundle() {
+	local mib=$1
+	shift
+	make_test_bundle -- "$@"
+	python3 - "$T/bundle/config.json" "$mib" <<-'PY'
+	import json, sys
+	c = json.load(open(sys.argv[1]))
+	m = int(sys.argv[2]) << 20
+	c["linux"]["resources"] = {"memory": {"limit": m, "swap": m}}
+	json.dump(c, open(sys.argv[1], "w"))
+	PY
+}
+
 # monitor_argv: the monitor's command line as podman builds it (plus the
 # runtime root), then "$@". Sets the MONITOR_ARGV array.
 monitor_argv() {
