@@ -25,7 +25,7 @@ field() { # JSON-LINE KEY
 }
 
 @test "control: state goes created -> running -> (wait) exited with the code" {
-	make_test_bundle -- sh -c 'echo hi; sleep 3; exit 9'
+	make_test_bundle -- sh -c 'echo hi; sleep 10; exit 9'
 	monitor_create
 	r=$(ctl_req '{"request":"state"}')
 	[ "$(field "$r" status)" = created ]

@@ -19,6 +19,10 @@ setup_file() {
 	[ -x /lib/systemd/systemd ] || skip "no /lib/systemd/systemd to start"
 	export S=$BATS_FILE_TMPDIR/s
 	mkdir -p "$S/units" "$S/etc/tether" "$S/bundles" "$S/root"
+	# The cgroup v1 hierarchies the host has: the test's systemd mounts the
+	# ones it lacks (net_cls, perf_event...), and they last as long as its
+	# namespace; teardown waits for them to go (podman trips over them).
+	cut -d: -f2 /proc/self/cgroup | sort >"$S/cgroups.before"
 	"$REPO/tests/lib/mkrootfs.sh" "$REPO/build/rootfs" >&2
 	# The files a packager installs, with the paths of this test.
 	make -s -C "$REPO" install BUILD="${TETHER_BUILD:-$REPO/build}" DESTDIR="$S/dest" \
@@ -90,7 +94,16 @@ teardown_file() {
 	done
 	[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
 	kill -KILL "$(cat "$S/unshare.pid")" 2>/dev/null || true
-	true
+	local i
+	for i in $(seq 200); do
+		cut -d: -f2 /proc/self/cgroup | sort | cmp -s - "$S/cgroups.before" && break
+		sleep 0.1
+	done
+	cut -d: -f2 /proc/self/cgroup | sort | cmp -s - "$S/cgroups.before" || {
+		echo "teardown: the test systemd's cgroup hierarchies are still there:" >&2
+		cat /proc/self/cgroup >&2
+		return 1
+	}
 }
 
 # sysctl_in ARGS...: systemctl against the test's systemd.
