@@ -24,10 +24,19 @@ enum ctl_sdnotify {
 	CTL_SDNOTIFY_CONTAINER,
 };
 
+/* Health checks the shim runs (tether(8) --health-*); cmd NULL: none. The
+ * strings point into the args (create) or are owned by a ctl_state. */
+struct ctl_health {
+	char *cmd;
+	int interval, timeout, retries, start_period; /* 0: the shim's default */
+	char *on_failure;			      /* NULL: none */
+};
+
 struct ctl_service {
 	enum ctl_sdnotify sdnotify;
 	int stop_signal;  /* 0: the shim's default, SIGTERM */
 	int stop_timeout; /* seconds; 0: never SIGKILL */
+	struct ctl_health health;
 };
 
 /* As given on create's and run's command line. */
@@ -35,12 +44,14 @@ struct ctl_service_args {
 	char *sdnotify;
 	char *stop_signal;
 	int stop_timeout; /* -1: not given */
+	char *health_cmd, *health_on_failure;
+	int health_interval, health_timeout, health_retries, health_start_period; /* -1 */
 };
 #define CTL_SERVICE_ARGS_INIT                                                                      \
 	{                                                                                          \
-		NULL, NULL, -1                                                                     \
+		NULL, NULL, -1, NULL, NULL, -1, -1, -1, -1                                         \
 	}
-#define CTL_SERVICE_N_ENTRIES 3
+#define CTL_SERVICE_N_ENTRIES 9
 void ctl_service_args_entries(struct ctl_service_args *a, GOptionEntry ret[CTL_SERVICE_N_ENTRIES]);
 void ctl_service_args_clear(struct ctl_service_args *a);
 

@@ -66,6 +66,9 @@ struct tether_opts {
 	int stop_timeout;
 	char *memory_warn;
 	char *memory_warn_signal_name;
+	char *health_cmd;
+	int health_interval, health_timeout, health_retries, health_start_period;
+	char *health_on_failure;
 
 	/* derived by opts_validate() */
 	enum diag_level level;
@@ -77,6 +80,7 @@ struct tether_opts {
 	uint64_t memory_warn_bytes;   /* --memory-warn in bytes, or */
 	unsigned memory_warn_percent; /* in percent of the limit; both 0: off */
 	int memory_warn_signal;	      /* 0: none */
+	enum { HEALTH_ACTION_NONE, HEALTH_ACTION_KILL, HEALTH_ACTION_RESTART } health_action;
 };
 
 /* Parse argv into opts (defaults applied first). Unknown options fail.

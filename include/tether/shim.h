@@ -62,6 +62,7 @@ struct shim {
 	int container_status;
 	struct oom *oom;		 /* the container's memory cgroup, watched */
 	struct mempressure *mempressure; /* --memory-warn */
+	struct health *health;		 /* --health-cmd */
 	struct notify *notify;		 /* --sdnotify-socket */
 	struct control *control;	 /* BUNDLE/control, tether's JSON socket */
 	struct sdnotify *sd;		 /* --systemd-notify: our service manager */
@@ -150,6 +151,22 @@ void shim_service_stop(struct shim *shim, int signo);
 void shim_service_exited(struct shim *shim, int exit_code);
 void shim_service_failed(struct shim *shim);
 void shim_service_clear(struct shim *shim);
+/* health.c: --health-cmd, checks run by the monitor (runtime exec). */
+enum health_status { HEALTH_STARTING, HEALTH_HEALTHY, HEALTH_UNHEALTHY };
+void health_start(struct shim *shim);
+/* True if pid was the running check (then it is accounted for). */
+bool health_reap(struct shim *shim, pid_t pid, int wait_status);
+/* Add "health" to a state reply (nothing without --health-cmd). */
+struct json_object;
+void health_state(struct shim *shim, struct json_object *obj);
+/* "starting", "healthy", "unhealthy", or NULL without --health-cmd. */
+const char *health_status_name(const struct shim *shim);
+void health_free(struct shim *shim);
+
+/* The container's process is no longer the runtime's init (it was
+ * started), or is gone. */
+bool shim_container_started(struct shim *shim);
+
 /* SIGKILL to the container and its process group (never ours). */
 void shim_kill_container(struct shim *shim);
 

@@ -96,6 +96,20 @@ char *ctl_generate_unit(const struct ctl_state *st, char *const *args, const cha
 		g_autofree char *num = g_strdup_printf("%d", st->service.stop_signal);
 		add_words(run, "--stop-signal", sig ? sig : num, NULL);
 	}
+	const struct ctl_health *h = &st->service.health;
+	if (h->cmd != NULL) {
+		add_words(run, "--health-cmd", h->cmd, NULL);
+		const char *flags[] = {"--health-interval", "--health-timeout", "--health-retries",
+				       "--health-start-period"};
+		const int values[] = {h->interval, h->timeout, h->retries, h->start_period};
+		for (size_t i = 0; i < G_N_ELEMENTS(flags); i++) {
+			g_autofree char *v = g_strdup_printf("%d", values[i]);
+			if (values[i] > 0)
+				add_words(run, flags[i], v, NULL);
+		}
+		if (h->on_failure != NULL)
+			add_words(run, "--health-on-failure", h->on_failure, NULL);
+	}
 	g_autofree char *timeout = g_strdup_printf("%d", stop_timeout);
 	add_words(run, "--stop-timeout", timeout, st->id, NULL);
 	if (args != NULL && args[0] != NULL) {

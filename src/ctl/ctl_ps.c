@@ -1,5 +1,6 @@
 /* ps: every container under ROOT/containers and its status. */
 #include "tether/ctl.h"
+#include "tether/ctl_control.h"
 #include "tether/ctl_state.h"
 #include "tether/jsonutil.h"
 
@@ -12,12 +13,14 @@ struct ps_row {
 	struct ctl_state st;
 	enum ctl_status status;
 	int exit_code;
+	char *health; /* "healthy"... from the shim, or NULL */
 };
 
 static void ps_row_free(gpointer p)
 {
 	struct ps_row *row = p;
 	ctl_state_clear(&row->st);
+	g_free(row->health);
 	g_free(row);
 }
 
@@ -25,7 +28,20 @@ static char *status_text(const struct ps_row *row)
 {
 	if (row->status == CTL_STATUS_EXITED)
 		return g_strdup_printf("exited (%d)", row->exit_code);
+	if (row->health != NULL)
+		return g_strdup_printf("%s (%s)", ctl_status_name(row->status), row->health);
 	return g_strdup(ctl_status_name(row->status));
+}
+
+/* What the shim's health checks say (its state reply), or NULL. */
+static char *health_of(const char *cdir, const char *id)
+{
+	g_autoptr(json_object) r = ctl_control_call(cdir, id, "state", NULL, 2000, NULL);
+	json_object *h, *status;
+	if (r == NULL || !json_object_object_get_ex(r, "health", &h) ||
+	    !json_object_object_get_ex(h, "status", &status))
+		return NULL;
+	return g_strdup(json_object_get_string(status));
 }
 
 static void print_table(GPtrArray *rows)
@@ -75,6 +91,8 @@ static void print_json(GPtrArray *rows)
 				       json_object_new_string(ctl_status_name(row->status)));
 		if (row->status == CTL_STATUS_EXITED)
 			json_object_object_add(o, "exit_code", json_object_new_int(row->exit_code));
+		if (row->health != NULL)
+			json_object_object_add(o, "health", json_object_new_string(row->health));
 		json_object_object_add(o, "pid", json_object_new_int(row->st.pid));
 		json_object_object_add(o, "shim_pid", json_object_new_int(row->st.shim_pid));
 		json_object_object_add(o, "created",
@@ -127,6 +145,8 @@ int ctl_ps_main(struct ctl_context *ctx, int argc, char **argv, GError **error)
 			ps_row_free(row);
 			continue;
 		}
+		if (row->st.service.health.cmd != NULL && row->status == CTL_STATUS_RUNNING)
+			row->health = health_of(cdir, id);
 		g_ptr_array_add(rows, row);
 	}
 	if (json)

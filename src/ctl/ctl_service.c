@@ -40,6 +40,18 @@ void ctl_service_args_entries(struct ctl_service_args *a, GOptionEntry ret[CTL_S
 		 "Signal the container gets when its shim is stopped (default: TERM)", "SIGNAL"},
 		{"stop-timeout", 0, 0, G_OPTION_ARG_INT, &a->stop_timeout,
 		 "SIGKILL it this many seconds after the stop signal (default: never)", "SECONDS"},
+		{"health-cmd", 0, 0, G_OPTION_ARG_STRING, &a->health_cmd,
+		 "Shell command the shim runs in the container to check its health", "COMMAND"},
+		{"health-interval", 0, 0, G_OPTION_ARG_INT, &a->health_interval,
+		 "Seconds between checks (30)", "SECONDS"},
+		{"health-timeout", 0, 0, G_OPTION_ARG_INT, &a->health_timeout,
+		 "Seconds a check may take (30)", "SECONDS"},
+		{"health-retries", 0, 0, G_OPTION_ARG_INT, &a->health_retries,
+		 "Failed checks in a row that make it unhealthy (3)", "N"},
+		{"health-start-period", 0, 0, G_OPTION_ARG_INT, &a->health_start_period,
+		 "Seconds after its start in which failures do not count (0)", "SECONDS"},
+		{"health-on-failure", 0, 0, G_OPTION_ARG_STRING, &a->health_on_failure,
+		 "Once unhealthy: none (default), kill or restart", "ACTION"},
 	};
 	memcpy(ret, entries, sizeof(entries));
 }
@@ -48,6 +60,8 @@ void ctl_service_args_clear(struct ctl_service_args *a)
 {
 	g_clear_pointer(&a->sdnotify, g_free);
 	g_clear_pointer(&a->stop_signal, g_free);
+	g_clear_pointer(&a->health_cmd, g_free);
+	g_clear_pointer(&a->health_on_failure, g_free);
 }
 
 bool ctl_service_from_args(const struct ctl_service_args *a, const char *notify_socket,
@@ -76,6 +90,33 @@ bool ctl_service_from_args(const struct ctl_service_args *a, const char *notify_
 		return ctl_usage_error(error, "invalid --stop-timeout %d: 0 or more seconds",
 				       a->stop_timeout);
 	svc.stop_timeout = a->stop_timeout > 0 ? a->stop_timeout : 0;
+	const int nums[] = {a->health_interval, a->health_timeout, a->health_retries,
+			    a->health_start_period};
+	const bool given = a->health_on_failure != NULL || nums[0] != -1 || nums[1] != -1 ||
+			   nums[2] != -1 || nums[3] != -1;
+	if (a->health_cmd == NULL && given)
+		return ctl_usage_error(error, "the --health-* options need --health-cmd");
+	if (a->health_cmd != NULL && *a->health_cmd == '\0')
+		return ctl_usage_error(error, "--health-cmd must not be empty");
+	for (size_t i = 0; i < G_N_ELEMENTS(nums); i++)
+		if (nums[i] != -1 && nums[i] < (i == 3 ? 0 : 1))
+			return ctl_usage_error(error, "--health-interval, --health-timeout and "
+						      "--health-retries must be at least 1, "
+						      "--health-start-period at least 0");
+	if (a->health_on_failure != NULL && strcmp(a->health_on_failure, "none") != 0 &&
+	    strcmp(a->health_on_failure, "kill") != 0 &&
+	    strcmp(a->health_on_failure, "restart") != 0)
+		return ctl_usage_error(error,
+				       "invalid --health-on-failure '%s' (none, kill or restart)",
+				       a->health_on_failure);
+	svc.health = (struct ctl_health){
+		.cmd = a->health_cmd,
+		.interval = MAX(nums[0], 0),
+		.timeout = MAX(nums[1], 0),
+		.retries = MAX(nums[2], 0),
+		.start_period = MAX(nums[3], 0),
+		.on_failure = a->health_on_failure,
+	};
 	*ret = svc;
 	return true;
 }
@@ -97,6 +138,24 @@ void ctl_service_shim_args(const struct ctl_service *svc, const char *notify_soc
 	if (svc->stop_timeout > 0) {
 		g_ptr_array_add(a, g_strdup("--stop-timeout"));
 		g_ptr_array_add(a, g_strdup_printf("%d", svc->stop_timeout));
+	}
+	const struct ctl_health *h = &svc->health;
+	if (h->cmd == NULL)
+		return;
+	g_ptr_array_add(a, g_strdup("--health-cmd"));
+	g_ptr_array_add(a, g_strdup(h->cmd));
+	const char *flags[] = {"--health-interval", "--health-timeout", "--health-retries",
+			       "--health-start-period"};
+	const int values[] = {h->interval, h->timeout, h->retries, h->start_period};
+	for (size_t i = 0; i < G_N_ELEMENTS(flags); i++) {
+		if (values[i] > 0) {
+			g_ptr_array_add(a, g_strdup(flags[i]));
+			g_ptr_array_add(a, g_strdup_printf("%d", values[i]));
+		}
+	}
+	if (h->on_failure != NULL) {
+		g_ptr_array_add(a, g_strdup("--health-on-failure"));
+		g_ptr_array_add(a, g_strdup(h->on_failure));
 	}
 }
 

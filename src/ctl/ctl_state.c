@@ -28,6 +28,8 @@ void ctl_state_clear(struct ctl_state *st)
 	st->log_max_files = 0;
 	st->terminal = false;
 	st->interactive = false;
+	g_free(st->service.health.cmd);
+	g_free(st->service.health.on_failure);
 	st->service = (struct ctl_service){0};
 	st->shim_pid = 0;
 	st->pid = 0;
@@ -66,6 +68,18 @@ char *ctl_state_to_json(const struct ctl_state *st)
 	if (st->service.stop_timeout > 0)
 		json_object_object_add(obj, "stop_timeout",
 				       json_object_new_int(st->service.stop_timeout));
+	const struct ctl_health *h = &st->service.health;
+	if (h->cmd != NULL) {
+		json_object *ho = json_object_new_object();
+		add_str(ho, "cmd", h->cmd);
+		const char *keys[] = {"interval", "timeout", "retries", "start_period"};
+		const int values[] = {h->interval, h->timeout, h->retries, h->start_period};
+		for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
+			if (values[i] > 0)
+				json_object_object_add(ho, keys[i], json_object_new_int(values[i]));
+		add_str(ho, "on_failure", h->on_failure);
+		json_object_object_add(obj, "health", ho);
+	}
 	json_object_object_add(obj, "shim_pid", json_object_new_int(st->shim_pid));
 	json_object_object_add(obj, "pid", json_object_new_int(st->pid));
 	return g_strdup_printf(
@@ -139,6 +153,27 @@ int ctl_state_from_json(const char *text, size_t len, struct ctl_state *ret_st)
 	st.log_max_files = (int)max_files;
 	st.service.stop_signal = (int)stop_signal;
 	st.service.stop_timeout = (int)stop_timeout;
+	json_object *ho = NULL;
+	if (json_object_object_get_ex(obj, "health", &ho) &&
+	    json_object_is_type(ho, json_type_object)) {
+		struct ctl_health *h = &st.service.health;
+		const char *keys[] = {"interval", "timeout", "retries", "start_period"};
+		int *values[] = {&h->interval, &h->timeout, &h->retries, &h->start_period};
+		int64_t v = 0;
+		if ((r = get_str(ho, "cmd", true, &h->cmd)) < 0 ||
+		    (r = get_str(ho, "on_failure", false, &h->on_failure)) < 0) {
+			ctl_state_clear(&st);
+			return r;
+		}
+		for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
+			if ((r = get_int(ho, keys[i], INT32_MAX, &v)) < 0) {
+				ctl_state_clear(&st);
+				return r;
+			}
+			*values[i] = (int)v;
+			v = 0;
+		}
+	}
 	json_object *b = NULL;
 	/* Absent (older state.json): neither. */
 	st.terminal = json_object_object_get_ex(obj, "terminal", &b) && json_object_get_boolean(b);

@@ -46,6 +46,8 @@ bool opts_parse(struct tether_opts *o, int argc, char **argv, GError **error)
 	o->log_size_max = -1;
 	o->log_global_size_max = -1;
 	o->log_max_files = 1;
+	o->health_interval = o->health_timeout = 30;
+	o->health_retries = 3;
 
 #define S(x)  G_OPTION_ARG_STRING, &o->x
 #define SA(x) G_OPTION_ARG_STRING_ARRAY, &o->x
@@ -171,6 +173,22 @@ bool opts_parse(struct tether_opts *o, int argc, char **argv, GError **error)
 		 "SIZE|N%"},
 		{"memory-warn-signal", 0, 0, S(memory_warn_signal_name),
 		 "tether: the signal the container gets with a memory warning", "SIGNAL"},
+		{"health-cmd", 0, 0, S(health_cmd),
+		 "tether: check the container's health with this shell command, run in it every "
+		 "--health-interval",
+		 "COMMAND"},
+		{"health-interval", 0, 0, G_OPTION_ARG_INT, &o->health_interval,
+		 "tether: seconds between health checks (30)", "SECONDS"},
+		{"health-timeout", 0, 0, G_OPTION_ARG_INT, &o->health_timeout,
+		 "tether: a check still running after this many seconds failed (30)", "SECONDS"},
+		{"health-retries", 0, 0, G_OPTION_ARG_INT, &o->health_retries,
+		 "tether: failed checks in a row that make it unhealthy (3)", "N"},
+		{"health-start-period", 0, 0, G_OPTION_ARG_INT, &o->health_start_period,
+		 "tether: seconds after the start in which failures do not count (0)", "SECONDS"},
+		{"health-on-failure", 0, 0, S(health_on_failure),
+		 "tether: none, kill or restart (a kill, for the exit command or systemd to act "
+		 "on) once unhealthy",
+		 "ACTION"},
 		{NULL, 0, 0, 0, NULL, NULL, NULL},
 	};
 #undef S
@@ -358,6 +376,23 @@ bool opts_validate(struct tether_opts *o, GError **error)
 		return fail(error, "Invalid --memory-warn-signal '%s'", o->memory_warn_signal_name);
 	if (o->memory_warn_signal_name != NULL && o->memory_warn == NULL)
 		return fail(error, "--memory-warn-signal needs --memory-warn");
+	if (o->health_cmd != NULL && *o->health_cmd == '\0')
+		return fail(error, "--health-cmd must not be empty");
+	if (o->health_interval < 1 || o->health_timeout < 1 || o->health_retries < 1 ||
+	    o->health_start_period < 0)
+		return fail(error, "--health-interval, --health-timeout and --health-retries must "
+				   "be at least 1, --health-start-period at least 0");
+	if (o->health_on_failure != NULL) {
+		static const char *const actions[] = {"none", "kill", "restart"};
+		size_t i = 0;
+		while (i < G_N_ELEMENTS(actions) && strcmp(o->health_on_failure, actions[i]) != 0)
+			i++;
+		if (i == G_N_ELEMENTS(actions))
+			return fail(error,
+				    "Invalid --health-on-failure '%s': none, kill or restart",
+				    o->health_on_failure);
+		o->health_action = i;
+	}
 	if (o->log_max_files < 0)
 		return fail(error, "log-max-files must be non-negative");
 	if (o->log_rotate && o->log_max_files < 1)
@@ -405,7 +440,9 @@ void opts_clear(struct tether_opts *o)
 			 &o->diagnostics_file,
 			 &o->stop_signal_name,
 			 &o->memory_warn,
-			 &o->memory_warn_signal_name};
+			 &o->memory_warn_signal_name,
+			 &o->health_cmd,
+			 &o->health_on_failure};
 	for (size_t i = 0; i < G_N_ELEMENTS(strs); i++)
 		g_clear_pointer(strs[i], g_free);
 	char ***arrays[] = {&o->exit_command_args, &o->log_paths,  &o->runtime_args,

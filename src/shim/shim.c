@@ -112,6 +112,7 @@ void shim_free(struct shim *s)
 	g_clear_pointer(&s->ctl, ctlfifo_free);
 	g_clear_pointer(&s->oom, oom_free);
 	g_clear_pointer(&s->mempressure, mempressure_free);
+	health_free(s);
 	g_clear_pointer(&s->notify, notify_free);
 	g_clear_pointer(&s->control, control_free);
 	shim_service_clear(s);
@@ -230,6 +231,7 @@ static void on_runtime_exit(struct shim *s, int status)
 	if (s->opts->timeout > 0)
 		s->timeout_src = g_timeout_add_seconds((guint)s->opts->timeout, on_timeout, s);
 	s->oom = oom_watch(s->container_pid, on_oom, s);
+	health_start(s);
 	if (s->opts->memory_warn != NULL)
 		s->mempressure =
 			mempressure_watch(s->container_pid, s->opts->memory_warn_bytes,
@@ -251,6 +253,8 @@ static void reap_children(struct shim *s)
 		pid_t pid = waitpid(-1, &status, WNOHANG);
 		if (pid <= 0)
 			break;
+		if (health_reap(s, pid, status))
+			continue;
 		if (pid == s->runtime_pid)
 			on_runtime_exit(s, status);
 		else if (s->container_pid > 0 && pid == s->container_pid)

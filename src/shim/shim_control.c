@@ -29,13 +29,17 @@ static const char *status_of(struct shim *s)
 		return "exited";
 	if (s->state != SHIM_RUNNING)
 		return "creating";
+	return shim_container_started(s) ? "running" : "created";
+}
+
+bool shim_container_started(struct shim *s)
+{
 	/* Until the runtime's start, the container's process is its init,
 	 * waiting to exec the real one. */
 	g_autofree char *path = g_strdup_printf("/proc/%d/comm", s->container_pid);
 	g_autofree char *comm = NULL;
-	if (g_file_get_contents(path, &comm, NULL, NULL) && g_str_has_prefix(comm, "runc:[2:INIT]"))
-		return "created";
-	return "running";
+	return !g_file_get_contents(path, &comm, NULL, NULL) ||
+	       !g_str_has_prefix(comm, "runc:[2:INIT]");
 }
 
 static void ctl_state(void *data, json_object *obj)
@@ -52,6 +56,7 @@ static void ctl_state(void *data, json_object *obj)
 		json_object_object_add(obj, "timed_out", json_object_new_boolean(s->timed_out));
 	}
 	json_object_object_add(obj, "oom", json_object_new_boolean(oom_check(s->oom)));
+	health_state(s, obj);
 	add_time(obj, "created_at", s->created_at);
 	add_time(obj, "finished_at", s->finished_at);
 	json_object *logs = json_object_new_array();

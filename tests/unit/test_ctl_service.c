@@ -40,17 +40,50 @@ static void test_from_args(void **state)
 		{NULL, NULL, NULL, "invalid --stop-timeout -5", -5},
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
-		struct ctl_service_args b = {(char *)bad[i].sdnotify, (char *)bad[i].sig,
-					     bad[i].timeout};
+		struct ctl_service_args b = CTL_SERVICE_ARGS_INIT;
+		b.sdnotify = (char *)bad[i].sdnotify;
+		b.stop_signal = (char *)bad[i].sig;
+		b.stop_timeout = bad[i].timeout;
 		assert_false(ctl_service_from_args(&b, bad[i].socket, &svc, &error));
 		assert_non_null(strstr(error->message, bad[i].message));
 		g_clear_error(&error);
 	}
 }
 
+static void test_health_args(void **state)
+{
+	struct ctl_service svc;
+	GError *error = NULL;
+	struct ctl_service_args a = CTL_SERVICE_ARGS_INIT;
+	a.health_retries = 2;
+	assert_false(ctl_service_from_args(&a, NULL, &svc, &error));
+	assert_non_null(strstr(error->message, "need --health-cmd"));
+	g_clear_error(&error);
+	a.health_cmd = (char *)"true";
+	a.health_interval = 0;
+	assert_false(ctl_service_from_args(&a, NULL, &svc, &error));
+	assert_non_null(strstr(error->message, "at least 1"));
+	g_clear_error(&error);
+	a.health_interval = 5;
+	a.health_start_period = 0;
+	a.health_on_failure = (char *)"restart";
+	assert_true(ctl_service_from_args(&a, NULL, &svc, &error));
+	g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
+	ctl_service_shim_args(&svc, NULL, args);
+	g_ptr_array_add(args, NULL);
+	g_autofree char *line = g_strjoinv(" ", (char **)args->pdata);
+	assert_string_equal(line, "--health-cmd true --health-interval 5 --health-retries 2 "
+				  "--health-on-failure restart");
+	a.health_on_failure = (char *)"later";
+	assert_false(ctl_service_from_args(&a, NULL, &svc, &error));
+	assert_non_null(strstr(error->message, "invalid --health-on-failure 'later'"));
+	g_clear_error(&error);
+}
+
 static void test_shim_args(void **state)
 {
-	struct ctl_service svc = {CTL_SDNOTIFY_CONTAINER, SIGUSR1, 7};
+	struct ctl_service svc = {
+		.sdnotify = CTL_SDNOTIFY_CONTAINER, .stop_signal = SIGUSR1, .stop_timeout = 7};
 	g_autoptr(GPtrArray) a = g_ptr_array_new_with_free_func(g_free);
 	ctl_service_shim_args(&svc, "/run/systemd/notify", a);
 	g_ptr_array_add(a, NULL);
@@ -58,7 +91,7 @@ static void test_shim_args(void **state)
 	assert_string_equal(line, "--systemd-notify --sdnotify-socket /run/systemd/notify "
 				  "--stop-signal 10 --stop-timeout 7");
 	g_autoptr(GPtrArray) none = g_ptr_array_new_with_free_func(g_free);
-	struct ctl_service quiet = {CTL_SDNOTIFY_IGNORE, 0, 0};
+	struct ctl_service quiet = {.sdnotify = CTL_SDNOTIFY_IGNORE};
 	ctl_service_shim_args(&quiet, "/n", none);
 	ctl_service_shim_args(NULL, "/n", none);
 	assert_int_equal(none->len, 0);
@@ -68,7 +101,7 @@ static void test_container_config(void **state)
 {
 	g_autofree char *dir = testutil_tmpdir();
 	g_autoptr(json_object) config = json_tokener_parse("{\"process\": {\"args\": [\"sh\"]}}");
-	struct ctl_service svc = {CTL_SDNOTIFY_CONTAINER, 0, 0};
+	struct ctl_service svc = {.sdnotify = CTL_SDNOTIFY_CONTAINER};
 	GError *error = NULL;
 	assert_true(ctl_service_prepare_config(&svc, dir, config, &error));
 	const char *text = json_object_to_json_string_ext(
@@ -116,7 +149,7 @@ static void test_unit(void **state)
 		.shim = (char *)"/usr/bin/tether",
 		.log_driver = (char *)"journald",
 		.terminal = true,
-		.service = {CTL_SDNOTIFY_SHIM, SIGINT, 0},
+		.service = {.sdnotify = CTL_SDNOTIFY_SHIM, .stop_signal = SIGINT},
 	};
 	char *args[] = {(char *)"sh", (char *)"-c", (char *)"echo $X 50%", NULL};
 	g_autofree char *u = ctl_generate_unit(&st, args, "/usr/bin/tetherctl", "/run/tether", 15);
@@ -135,11 +168,9 @@ static void test_unit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_from_args),
-		cmocka_unit_test(test_shim_args),
-		cmocka_unit_test(test_container_config),
-		cmocka_unit_test(test_exec_word),
-		cmocka_unit_test(test_unit),
+		cmocka_unit_test(test_from_args), cmocka_unit_test(test_health_args),
+		cmocka_unit_test(test_shim_args), cmocka_unit_test(test_container_config),
+		cmocka_unit_test(test_exec_word), cmocka_unit_test(test_unit),
 	};
 	return cmocka_run_group_tests_name("ctl_service", tests, NULL, NULL);
 }
