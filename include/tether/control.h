@@ -31,6 +31,8 @@ struct control_ops {
 	const char *(*started)(void *data);
 	/* The counters and state in Prometheus' text format (a new string). */
 	char *(*metrics)(void *data);
+	/* The last n bytes of output (a JSON array), or NULL: none kept. */
+	json_object *(*replay)(void *data, size_t n);
 };
 
 typedef struct control control;

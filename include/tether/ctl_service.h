@@ -17,6 +17,7 @@
 #include <glib.h>
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 enum ctl_sdnotify {
 	CTL_SDNOTIFY_IGNORE,
@@ -37,6 +38,7 @@ struct ctl_service {
 	int stop_signal;  /* 0: the shim's default, SIGTERM */
 	int stop_timeout; /* seconds; 0: never SIGKILL */
 	struct ctl_health health;
+	int64_t replay_size; /* bytes of output kept for attach --replay */
 };
 
 /* As given on create's and run's command line. */
@@ -46,18 +48,23 @@ struct ctl_service_args {
 	int stop_timeout; /* -1: not given */
 	char *health_cmd, *health_on_failure;
 	int health_interval, health_timeout, health_retries, health_start_period; /* -1 */
+	char *replay_size;
 };
 #define CTL_SERVICE_ARGS_INIT                                                                      \
 	{                                                                                          \
-		NULL, NULL, -1, NULL, NULL, -1, -1, -1, -1                                         \
+		NULL, NULL, -1, NULL, NULL, -1, -1, -1, -1, NULL                                   \
 	}
-#define CTL_SERVICE_N_ENTRIES 9
+#define CTL_SERVICE_N_ENTRIES 10
+
+/* With -t, this much of the latest output is kept for attach --replay. */
+#define CTL_REPLAY_SIZE_TERMINAL (64 * 1024)
 void ctl_service_args_entries(struct ctl_service_args *a, GOptionEntry ret[CTL_SERVICE_N_ENTRIES]);
 void ctl_service_args_clear(struct ctl_service_args *a);
 
-/* Check the options; notify_socket is $NOTIFY_SOCKET (may be NULL). */
+/* Check the options; notify_socket is $NOTIFY_SOCKET (may be NULL);
+ * terminal: the container has one (the replay default). */
 bool ctl_service_from_args(const struct ctl_service_args *a, const char *notify_socket,
-			   struct ctl_service *ret, GError **error);
+			   bool terminal, struct ctl_service *ret, GError **error);
 
 const char *ctl_service_sdnotify_name(enum ctl_sdnotify mode);
 int ctl_service_sdnotify_from_name(const char *name, enum ctl_sdnotify *ret);

@@ -69,6 +69,7 @@ struct tether_opts {
 	char *health_cmd;
 	int health_interval, health_timeout, health_retries, health_start_period;
 	char *health_on_failure;
+	gint64 replay_size;
 
 	/* derived by opts_validate() */
 	enum diag_level level;

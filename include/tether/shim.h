@@ -63,6 +63,7 @@ struct shim {
 	struct oom *oom;		 /* the container's memory cgroup, watched */
 	struct mempressure *mempressure; /* --memory-warn */
 	struct health *health;		 /* --health-cmd */
+	struct replay *replay;		 /* --replay-size: a sink of s->log, borrowed */
 	struct notify *notify;		 /* --sdnotify-socket */
 	struct control *control;	 /* BUNDLE/control, tether's JSON socket */
 	struct sdnotify *sd;		 /* --systemd-notify: our service manager */

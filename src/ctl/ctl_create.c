@@ -176,7 +176,8 @@ bool ctl_create_args_finish(const struct ctl_create_args *a, const char *verb, i
 	if (log.driver == NULL && under_systemd)
 		log.driver = (char *)"journald";
 	if (!ctl_check_id(opts.id, error) ||
-	    !ctl_service_from_args(&a->service, g_getenv("NOTIFY_SOCKET"), &opts.service, error))
+	    !ctl_service_from_args(&a->service, g_getenv("NOTIFY_SOCKET"), a->terminal,
+				   &opts.service, error))
 		return false;
 	if (!ctl_logcfg_from_args(&log, opts.id, &opts.log, error)) {
 		if (a->log.driver == NULL && under_systemd)

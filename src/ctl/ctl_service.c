@@ -52,6 +52,9 @@ void ctl_service_args_entries(struct ctl_service_args *a, GOptionEntry ret[CTL_S
 		 "Seconds after its start in which failures do not count (0)", "SECONDS"},
 		{"health-on-failure", 0, 0, G_OPTION_ARG_STRING, &a->health_on_failure,
 		 "Once unhealthy: none (default), kill or restart", "ACTION"},
+		{"replay-size", 0, 0, G_OPTION_ARG_STRING, &a->replay_size,
+		 "Output the shim keeps for attach --replay (default: 64k with -t, else 0)",
+		 "SIZE"},
 	};
 	memcpy(ret, entries, sizeof(entries));
 }
@@ -62,10 +65,11 @@ void ctl_service_args_clear(struct ctl_service_args *a)
 	g_clear_pointer(&a->stop_signal, g_free);
 	g_clear_pointer(&a->health_cmd, g_free);
 	g_clear_pointer(&a->health_on_failure, g_free);
+	g_clear_pointer(&a->replay_size, g_free);
 }
 
 bool ctl_service_from_args(const struct ctl_service_args *a, const char *notify_socket,
-			   struct ctl_service *ret, GError **error)
+			   bool terminal, struct ctl_service *ret, GError **error)
 {
 	struct ctl_service svc = {
 		.sdnotify = notify_socket != NULL ? CTL_SDNOTIFY_SHIM : CTL_SDNOTIFY_IGNORE,
@@ -109,6 +113,12 @@ bool ctl_service_from_args(const struct ctl_service_args *a, const char *notify_
 		return ctl_usage_error(error,
 				       "invalid --health-on-failure '%s' (none, kill or restart)",
 				       a->health_on_failure);
+	svc.replay_size = terminal ? CTL_REPLAY_SIZE_TERMINAL : 0;
+	if (a->replay_size != NULL &&
+	    (ctl_logcfg_parse_size(a->replay_size, &svc.replay_size) < 0 || svc.replay_size < 0 ||
+	     svc.replay_size > (16 << 20)))
+		return ctl_usage_error(error, "invalid --replay-size '%s': 0 to 16m",
+				       a->replay_size);
 	svc.health = (struct ctl_health){
 		.cmd = a->health_cmd,
 		.interval = MAX(nums[0], 0),
@@ -138,6 +148,10 @@ void ctl_service_shim_args(const struct ctl_service *svc, const char *notify_soc
 	if (svc->stop_timeout > 0) {
 		g_ptr_array_add(a, g_strdup("--stop-timeout"));
 		g_ptr_array_add(a, g_strdup_printf("%d", svc->stop_timeout));
+	}
+	if (svc->replay_size > 0) {
+		g_ptr_array_add(a, g_strdup("--replay-size"));
+		g_ptr_array_add(a, g_strdup_printf("%" G_GINT64_FORMAT, svc->replay_size));
 	}
 	const struct ctl_health *h = &svc->health;
 	if (h->cmd == NULL)

@@ -68,6 +68,9 @@ char *ctl_state_to_json(const struct ctl_state *st)
 	if (st->service.stop_timeout > 0)
 		json_object_object_add(obj, "stop_timeout",
 				       json_object_new_int(st->service.stop_timeout));
+	if (st->service.replay_size > 0)
+		json_object_object_add(obj, "replay_size",
+				       json_object_new_int64(st->service.replay_size));
 	const struct ctl_health *h = &st->service.health;
 	if (h->cmd != NULL) {
 		json_object *ho = json_object_new_object();
@@ -143,6 +146,7 @@ int ctl_state_from_json(const char *text, size_t len, struct ctl_state *ret_st)
 	    (r = get_str(obj, "sdnotify", false, &sdnotify)) < 0 ||
 	    (r = get_int(obj, "stop_signal", 64, &stop_signal)) < 0 ||
 	    (r = get_int(obj, "stop_timeout", INT32_MAX, &stop_timeout)) < 0 ||
+	    (r = get_int(obj, "replay_size", 16 << 20, &st.service.replay_size)) < 0 ||
 	    (sdnotify != NULL &&
 	     (r = ctl_service_sdnotify_from_name(sdnotify, &st.service.sdnotify)) < 0) ||
 	    (r = get_pid(obj, "shim_pid", &st.shim_pid)) < 0 ||

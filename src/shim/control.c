@@ -115,6 +115,15 @@ static json_object *handle(const struct control_ops *ops, void *data, json_objec
 		char *text = ops->metrics(data);
 		json_object_object_add(r, "text", json_object_new_string(text));
 		g_free(text);
+	} else if (strcmp(what, "replay") == 0) {
+		unsigned n;
+		if (!get_uint(req, "bytes", 1u << 30, &n))
+			return error_reply("replay needs \"bytes\" from 0 to 1073741824");
+		json_object *chunks = ops->replay(data, n);
+		if (chunks == NULL)
+			return error_reply("no output is kept for replay (--replay-size)");
+		r = ok_reply();
+		json_object_object_add(r, "chunks", chunks);
 	} else if (strcmp(what, "started") == 0) {
 		const char *err = ops->started(data);
 		r = err ? error_reply("%s", err) : ok_reply();

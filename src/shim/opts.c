@@ -189,6 +189,10 @@ bool opts_parse(struct tether_opts *o, int argc, char **argv, GError **error)
 		 "tether: none, kill or restart (a kill, for the exit command or systemd to act "
 		 "on) once unhealthy",
 		 "ACTION"},
+		{"replay-size", 0, 0, G_OPTION_ARG_INT64, &o->replay_size,
+		 "tether: keep this many bytes of the latest output for attach clients that ask "
+		 "(the control socket's replay; 0: none)",
+		 "BYTES"},
 		{NULL, 0, 0, 0, NULL, NULL, NULL},
 	};
 #undef S
@@ -376,6 +380,8 @@ bool opts_validate(struct tether_opts *o, GError **error)
 		return fail(error, "Invalid --memory-warn-signal '%s'", o->memory_warn_signal_name);
 	if (o->memory_warn_signal_name != NULL && o->memory_warn == NULL)
 		return fail(error, "--memory-warn-signal needs --memory-warn");
+	if (o->replay_size < 0 || o->replay_size > (16 << 20))
+		return fail(error, "--replay-size must be from 0 to 16 MiB");
 	if (o->health_cmd != NULL && *o->health_cmd == '\0')
 		return fail(error, "--health-cmd must not be empty");
 	if (o->health_interval < 1 || o->health_timeout < 1 || o->health_retries < 1 ||

@@ -12,6 +12,7 @@
 #include "tether/notify.h"
 #include "tether/mempressure.h"
 #include "tether/oom.h"
+#include "tether/replay.h"
 #include "tether/syncmsg.h"
 
 #include <dirent.h>
@@ -366,6 +367,10 @@ static bool open_logs(struct shim *s, GError **error)
 		if (f == NULL)
 			return false;
 		log_add_sink(s->log, &log_file_ops, f);
+	}
+	if (s->opts->replay_size > 0) {
+		s->replay = replay_new((size_t)s->opts->replay_size);
+		log_add_sink(s->log, &replay_sink_ops, s->replay);
 	}
 	if (s->opts->log_journald) {
 		const struct log_journald_config cfg = {

@@ -8,6 +8,7 @@
 #include "tether/control.h"
 #include "tether/log.h"
 #include "tether/oom.h"
+#include "tether/replay.h"
 
 #include <stdio.h>
 #include <sys/wait.h>
@@ -191,6 +192,12 @@ static char *ctl_metrics(void *data)
 	return g_string_free(m, FALSE);
 }
 
+static json_object *ctl_replay(void *data, size_t n)
+{
+	struct shim *s = data;
+	return s->replay != NULL ? replay_last(s->replay, n) : NULL;
+}
+
 static const char *ctl_started(void *data)
 {
 	return shim_service_started(data);
@@ -204,4 +211,5 @@ const struct control_ops shim_control_ops = {
 	.reopen = ctl_reopen,
 	.started = ctl_started,
 	.metrics = ctl_metrics,
+	.replay = ctl_replay,
 };

@@ -54,8 +54,17 @@ static char *f_metrics(void *data)
 	return g_strdup("# TYPE x gauge\nx{a=\"b\"} 1\n");
 }
 
-static const struct control_ops ops = {f_state,	 f_stats,   f_exited, f_resize,
-				       f_reopen, f_started, f_metrics};
+static json_object *f_replay(void *data, size_t n)
+{
+	if (n == 0)
+		return NULL;
+	json_object *a = json_object_new_array();
+	json_object_array_add(a, json_object_new_int((int)n));
+	return a;
+}
+
+static const struct control_ops ops = {f_state,	 f_stats,   f_exited,  f_resize,
+				       f_reopen, f_started, f_metrics, f_replay};
 
 static char *ask(struct fake *f, const char *line, bool *wait, bool *sub)
 {
@@ -92,6 +101,12 @@ static void test_requests(void **state)
 	g_autofree char *s2 = ask(&f, "{\"request\": \"started\"}", NULL, NULL);
 	assert_non_null(strstr(s2, "\"error\":\"already started\""));
 	assert_int_equal(f.starts, 2);
+	g_autofree char *rp = ask(&f, "{\"request\": \"replay\", \"bytes\": 7}", NULL, NULL);
+	assert_non_null(strstr(rp, "\"chunks\":[7]"));
+	g_autofree char *rn = ask(&f, "{\"request\": \"replay\", \"bytes\": 0}", NULL, NULL);
+	assert_non_null(strstr(rn, "no output is kept"));
+	g_autofree char *rb = ask(&f, "{\"request\": \"replay\"}", NULL, NULL);
+	assert_non_null(strstr(rb, "replay needs"));
 	g_autofree char *m = ask(&f, "{\"request\": \"metrics\"}", NULL, NULL);
 	assert_non_null(strstr(m, "\"text\":\"# TYPE x gauge\\nx{a=\\\"b\\\"} 1\\n\""));
 }

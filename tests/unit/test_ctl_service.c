@@ -15,16 +15,16 @@ static void test_from_args(void **state)
 	GError *error = NULL;
 	struct ctl_service_args a = CTL_SERVICE_ARGS_INIT;
 	/* The default follows NOTIFY_SOCKET. */
-	assert_true(ctl_service_from_args(&a, NULL, &svc, &error));
+	assert_true(ctl_service_from_args(&a, NULL, false, &svc, &error));
 	assert_int_equal(svc.sdnotify, CTL_SDNOTIFY_IGNORE);
-	assert_true(ctl_service_from_args(&a, "/run/systemd/notify", &svc, &error));
+	assert_true(ctl_service_from_args(&a, "/run/systemd/notify", false, &svc, &error));
 	assert_int_equal(svc.sdnotify, CTL_SDNOTIFY_SHIM);
 	assert_int_equal(svc.stop_timeout, 0);
 
 	a.sdnotify = (char *)"container";
 	a.stop_signal = (char *)"SIGUSR1";
 	a.stop_timeout = 5;
-	assert_true(ctl_service_from_args(&a, "/run/systemd/notify", &svc, &error));
+	assert_true(ctl_service_from_args(&a, "/run/systemd/notify", false, &svc, &error));
 	assert_int_equal(svc.sdnotify, CTL_SDNOTIFY_CONTAINER);
 	assert_int_equal(svc.stop_signal, SIGUSR1);
 	assert_int_equal(svc.stop_timeout, 5);
@@ -44,7 +44,7 @@ static void test_from_args(void **state)
 		b.sdnotify = (char *)bad[i].sdnotify;
 		b.stop_signal = (char *)bad[i].sig;
 		b.stop_timeout = bad[i].timeout;
-		assert_false(ctl_service_from_args(&b, bad[i].socket, &svc, &error));
+		assert_false(ctl_service_from_args(&b, bad[i].socket, false, &svc, &error));
 		assert_non_null(strstr(error->message, bad[i].message));
 		g_clear_error(&error);
 	}
@@ -56,18 +56,18 @@ static void test_health_args(void **state)
 	GError *error = NULL;
 	struct ctl_service_args a = CTL_SERVICE_ARGS_INIT;
 	a.health_retries = 2;
-	assert_false(ctl_service_from_args(&a, NULL, &svc, &error));
+	assert_false(ctl_service_from_args(&a, NULL, false, &svc, &error));
 	assert_non_null(strstr(error->message, "need --health-cmd"));
 	g_clear_error(&error);
 	a.health_cmd = (char *)"true";
 	a.health_interval = 0;
-	assert_false(ctl_service_from_args(&a, NULL, &svc, &error));
+	assert_false(ctl_service_from_args(&a, NULL, false, &svc, &error));
 	assert_non_null(strstr(error->message, "at least 1"));
 	g_clear_error(&error);
 	a.health_interval = 5;
 	a.health_start_period = 0;
 	a.health_on_failure = (char *)"restart";
-	assert_true(ctl_service_from_args(&a, NULL, &svc, &error));
+	assert_true(ctl_service_from_args(&a, NULL, false, &svc, &error));
 	g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
 	ctl_service_shim_args(&svc, NULL, args);
 	g_ptr_array_add(args, NULL);
@@ -75,7 +75,7 @@ static void test_health_args(void **state)
 	assert_string_equal(line, "--health-cmd true --health-interval 5 --health-retries 2 "
 				  "--health-on-failure restart");
 	a.health_on_failure = (char *)"later";
-	assert_false(ctl_service_from_args(&a, NULL, &svc, &error));
+	assert_false(ctl_service_from_args(&a, NULL, false, &svc, &error));
 	assert_non_null(strstr(error->message, "invalid --health-on-failure 'later'"));
 	g_clear_error(&error);
 }
