@@ -201,6 +201,13 @@ static gboolean on_listen(int fd, GIOCondition revents, gpointer data)
 				diag_warn("Failed to accept attach client: %s", g_strerror(errno));
 			break;
 		}
+		/* Room in the socket for a whole read's packets (256 KiB of
+		 * output is 32 of them), so the relay rarely finds it full: a
+		 * packet that does not fit is copied into the queue and waits
+		 * for a POLLOUT wake-up. FORCE passes wmem_max when we may. */
+		int sndbuf = ATTACH_CLIENT_SNDBUF;
+		if (setsockopt(cfd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)) < 0)
+			(void)setsockopt(cfd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 		struct client *c = g_new0(struct client, 1);
 		c->owner = a;
 		c->fd = cfd;
