@@ -8,15 +8,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
-#include <malloc.h>
 #include <stdio.h>
 
 int main(int argc, char **argv)
 {
-	/* Big blocks (opendir's 32 KiB, the relay's buffers) come from mmap and
-	 * go back whole when freed, instead of leaving touched heap pages
-	 * behind in a shim that then idles for days. */
-	(void)mallopt(M_MMAP_THRESHOLD, 32 * 1024);
 	setlocale(LC_ALL, "");
 	diag_setup("tether", DIAG_WARNING);
 
