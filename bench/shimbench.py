@@ -43,9 +43,11 @@ Figures:
    (so the k8s-file log is written too, by both), plus ONE attach client,
    connected as podman connects before it starts the container: after the
    sync message, open BUNDLE/attach O_PATH, connect a SOCK_SEQPACKET socket
-   to /proc/self/fd/N; then `runc start`. This process is the client: a
-   blocking recv loop (SO_RCVTIMEO as the hang guard) with an 8193-byte
-   buffer like podman's (--attach-bufsize), until EOF. MiB/s = data bytes
+   to /proc/self/fd/N; then `runc start`. The client is bench/attach_client.c
+   (built into the temp dir with cc): a blocking recv loop in C (SO_RCVTIMEO
+   as the hang guard) with an 8193-byte buffer like podman's
+   (--attach-bufsize), until EOF; it reports what it got and the
+   CLOCK_MONOTONIC time of the EOF. MiB/s = data bytes
    received / wall time from spawning `runc start` to the EOF; then the exit
    file, and the monitor's CPU as in 1. Each packet must be stream byte 2 +
    at most 8192 bytes (recv with MSG_TRUNC shows an oversized one), and the
@@ -178,6 +180,12 @@ def proc_stat(pid):
     with open("/proc/%d/stat" % pid) as f:
         rest = f.read().rsplit(")", 1)[1].split()
     return rest[0], int(rest[1]), (int(rest[11]) + int(rest[12])) / CLK_TCK, int(rest[17])
+
+
+def user_cpu(pid):
+    """utime seconds (clock ticks) from /proc/PID/stat."""
+    with open("/proc/%d/stat" % pid) as f:
+        return int(f.read().rsplit(")", 1)[1].split()[11]) / CLK_TCK
 
 
 def final_cpu(pid):
@@ -384,6 +392,7 @@ class Bench:
                              % (name, monpid, timeout))
         os.waitid(os.P_PID, monpid, os.WEXITED | os.WNOWAIT)
         cpu = final_cpu(monpid)
+        self.last_user = user_cpu(monpid)
         os.waitpid(monpid, 0)
         self.live[run["cid"]]["monpid"] = None
         return cpu
@@ -423,6 +432,7 @@ class Bench:
             raise BenchError("%s: no exit file for %s" % (name, run["cid"]))
         cpu = self.reap_monitor(name, run, monpid)
         self.check_exit(name, run, 0)
+        user = self.last_user
         ok, detail = verify_k8s_log(run["log"], want_bytes, want_lines)
         if not ok:
             self.failures.append("%s, %s lines, %d bytes: %s" % (name, kind, want_bytes, detail))
@@ -430,7 +440,7 @@ class Bench:
             log("  LOST OUTPUT: %s %s: %s" % (name, kind, detail))
         self.delete(run)
         self.finish_run(run)
-        return {"bytes": want_bytes, "wall": t1 - t0, "cpu": cpu, "ok": ok}
+        return {"bytes": want_bytes, "wall": t1 - t0, "cpu": cpu, "user": user, "ok": ok}
 
     def throughput_ceiling(self, kind, repeats):
         """The same container with no monitor: runc create with stdout a pipe
@@ -518,85 +528,64 @@ class Bench:
 
     # -- 2. attach throughput --
 
-    def attach_connect(self, name, run):
-        """One client on the attach socket, as podman connects: the socket
-        file opened O_PATH, connect() to /proc/self/fd/N (SOCK_SEQPACKET)."""
-        path = os.path.join(run["bundle"], "attach")
-        try:
-            fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
-        except OSError as e:
-            raise BenchError("%s: no attach socket at BUNDLE/attach after create: %s" % (name, e))
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        try:
-            s.connect("/proc/self/fd/%d" % fd)
-        except OSError as e:
-            s.close()
-            raise BenchError("%s: connect to the attach socket failed: %s" % (name, e))
-        finally:
-            os.close(fd)
-        # A blocking socket (no Python timeout, which would poll() before
-        # every recv) with a kernel receive timeout as the hang guard.
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack("ll", 30, 0))
-        return s
+    def attach_client(self):
+        """bench/attach_client.c, built once per bench into the temp dir."""
+        exe = os.path.join(self.work, "attach_client")
+        if not os.path.exists(exe):
+            cc = shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
+            if cc is None:
+                raise BenchError("no C compiler to build bench/attach_client.c")
+            r = subprocess.run([cc, "-O2", "-o", exe,
+                                os.path.join(REPO, "bench", "attach_client.c")],
+                               capture_output=True, text=True)
+            if r.returncode != 0:
+                raise BenchError("building bench/attach_client.c failed:\n" + r.stderr)
+        return exe
 
     def attach_monitor(self, name, path, kind, repeats, warmup=False):
-        """The producer under a monitor with one attach client connected
-        before `runc start`; every packet read until EOF. Returns
-        throughput_monitor's dict plus got (data bytes received) and packets;
-        wall = `runc start` to the client's EOF."""
+        """The producer under a monitor with one attach client (bench/
+        attach_client.c) connected before `runc start`; every packet read
+        until EOF. Returns throughput_monitor's dict plus got (data bytes
+        received) and packets; wall = `runc start` to the client's EOF."""
         pat, pbytes, plines = self.pattern(kind)
         want_bytes, want_lines = pbytes * repeats, plines * repeats
         run = self.new_run("a", self.producer_args(repeats), mount=pat)
         monpid = self.create(name, path, run)
-        sock = self.attach_connect(name, run)
-        bufsize = self.o.attach_bufsize
-        buf = bytearray(bufsize)
-        recv_into, count = sock.recv_into, buf.count
-        got = lines = packets = biggest = 0
-        other = oversize = 0
+        sock = os.path.join(run["bundle"], "attach")
+        if not os.path.exists(sock):
+            raise BenchError("%s: no attach socket at BUNDLE/attach after create" % name)
+        client = subprocess.Popen([self.attach_client(), sock, str(self.o.attach_bufsize)],
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE)
+        self.children.append(client)
         watch = ExitDirWatch(run["exits"])
         try:
+            if client.stdout.readline() != b"connected\n":
+                client.wait()
+                raise BenchError("%s: the attach client could not connect: %s" % (
+                    name, client.stderr.read().decode("utf-8", "replace").strip()))
             t0 = time.monotonic()
-            starter = subprocess.Popen([self.runc, "--root", self.runc_root, "start", run["cid"]],
-                                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                       stderr=subprocess.PIPE)
-            self.children.append(starter)
-            try:
-                while True:
-                    # MSG_TRUNC: a packet longer than the buffer returns its
-                    # real length (the excess is lost to the reader, as it
-                    # would be to podman's 8193-byte reads).
-                    n = recv_into(buf, bufsize, socket.MSG_TRUNC)
-                    if n == 0:
-                        break
-                    packets += 1
-                    if n > bufsize:
-                        oversize += 1
-                        biggest = max(biggest, n)
-                        n = bufsize
-                    if buf[0] != 2:
-                        other += 1
-                    got += n - 1
-                    lines += count(b"\n", 1, n)
-            except BlockingIOError:
-                raise BenchError("%s: attach client got no packet and no EOF for 30 s "
-                                 "(%d bytes read)" % (name, got))
-            t1 = time.monotonic()
-            sock.close()
-            _, err = starter.communicate(timeout=60)
-            self.children.remove(starter)
-            if starter.returncode != 0:
-                raise BenchError("runc start failed (%d): %s" % (
-                    starter.returncode, err.decode("utf-8", "replace").strip()))
+            self.runc_cmd("start", run["cid"])
+            r, _, _ = select.select([client.stdout], [], [], self.exit_timeout(want_bytes / MiB))
+            if not r:
+                raise BenchError("%s: the attach client did not finish" % name)
+            out, err = client.communicate()
+            self.children.remove(client)
+            fields = out.split()
+            if client.returncode != 0 or len(fields) != 7:
+                raise BenchError("%s: attach client failed (%s): %s" % (
+                    name, client.returncode, err.decode("utf-8", "replace").strip()))
+            packets, got, lines, other, oversize, biggest, eof_ns = (int(x) for x in fields)
+            t1 = eof_ns / 1e9
             if watch.wait(run["cid"], 60) is None:
                 raise BenchError("%s: no exit file for %s" % (name, run["cid"]))
         finally:
             watch.close()
-            sock.close()
         cpu = self.reap_monitor(name, run, monpid)
         self.check_exit(name, run, 0)
         ok = got == want_bytes and lines == want_lines and not other and not oversize
         if not ok:
+            bufsize = self.o.attach_bufsize
             detail = "%d packets, %d bytes of %d, %d lines of %d" % (
                 packets, got, want_bytes, lines, want_lines)
             if other:
@@ -1016,8 +1005,9 @@ def report(bench, opts, started, elapsed):
              else " **except the runs listed under Failures**",
              o.warmup_mib))
         w("")
-        w("| lines | monitor | MiB/s | wall s | CPU s | CPU ms/MiB |")
-        w("| --- | --- | ---: | ---: | ---: | ---: |")
+        w("| lines | monitor | MiB/s | wall s | CPU s | of which user s | CPU ms/MiB |")
+        w("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+        bounds = []
         for kind, runs in res["throughput"].items():
             med = {}
             for name in ("none", "conmon", "tether"):
@@ -1026,18 +1016,24 @@ def report(bench, opts, started, elapsed):
                 wall = median([x["wall"] for x in xs])
                 mib = xs[0]["bytes"] / MiB
                 cpu = median([x["cpu"] for x in xs]) if name != "none" else None
+                user = median([x["user"] for x in xs]) if name != "none" else None
                 med[name] = (mibs, wall, cpu, mib)
                 label = "none (producer ceiling)" if name == "none" else name
-                w("| %s | %s | %.1f (%.0f–%.0f) | %.3f | %s | %s |" % (
+                w("| %s | %s | %.1f (%.0f–%.0f) | %.3f | %s | %s | %s |" % (
                     kind, label, mibs, min(x["bytes"] / MiB / x["wall"] for x in xs),
                     max(x["bytes"] / MiB / x["wall"] for x in xs), wall,
                     "-" if cpu is None else "%.3f" % cpu,
+                    "-" if user is None else "%.2f" % user,
                     "-" if cpu is None else "%.2f" % (1000 * cpu / mib)))
             t, c = med["tether"], med["conmon"]
-            w("| %s | **tether/conmon** | **%s** | %s | **%s** | %s |" % (
+            w("| %s | **tether/conmon** | **%s** | %s | **%s** | | %s |" % (
                 kind, fmt_ratio(t[0], c[0]), fmt_ratio(t[1], c[1]), fmt_ratio(t[2], c[2]),
                 fmt_ratio(t[2], c[2])))
-            w("| %s | tether/ceiling | %s | | | |" % (kind, fmt_ratio(t[0], med["none"][0])))
+            w("| %s | tether/ceiling | %s | | | | |" % (kind, fmt_ratio(t[0], med["none"][0])))
+            # A monitor busy X ms of CPU per MiB relays at most 1000/X MiB/s
+            # on a core of its own, whatever the producer could do.
+            bounds.append((kind, 1000 * t[2] / t[3], 1000 / (1000 * t[2] / t[3]),
+                           med["none"][0]))
             target("log throughput, %s lines" % kind, t[0], c[0], " MiB/s", True, 3)
             ceil = med["none"][0]
             targets.append(("log throughput, %s lines: tether / producer ceiling" % kind,
@@ -1053,6 +1049,17 @@ def report(bench, opts, started, elapsed):
         w("(MiB/s: median, then min–max over the repetitions. Ratio > 1 on MiB/s and "
           "< 1 on CPU favour tether.)")
         w("")
+        w("What bounds tether here: its own CPU per MiB, nearly all of it in the kernel "
+          "(\"of which user\" is the user-space share: splitting lines and building "
+          "records; the rest is the pipe read and the log file's write of the records, "
+          "about 1.45 times the bytes for 100-byte lines, into the page cache). A monitor "
+          "that needs X ms of CPU per MiB relays at most 1000/X MiB/s even on a core of "
+          "its own:")
+        w("")
+        for kind, per_mib, most, ceil in bounds:
+            w("- %s lines: %.2f ms/MiB, so at most %.0f MiB/s = %.0f%% of this run's "
+              "producer ceiling (%.0f MiB/s)." % (kind, per_mib, most, 100 * most / ceil, ceil))
+        w("")
     if "attach" in res:
         w("## 2. Attach throughput")
         w("")
@@ -1060,8 +1067,10 @@ def report(bench, opts, started, elapsed):
           "warm-up run per monitor first) with ONE client on the attach socket "
           "(`--full-attach`: BUNDLE/attach, SOCK_SEQPACKET), connected as podman does "
           "(socket file opened O_PATH, connect() to /proc/self/fd/N) after the sync "
-          "message and before `runc start`. The client is this bench process: a tight "
-          "blocking recv loop with a %d-byte buffer%s, reading every packet until EOF. "
+          "message and before `runc start`. The client is `bench/attach_client.c`, "
+          "built by the bench: a tight blocking recv loop in C (as podman's Go client; a "
+          "Python loop was itself the bottleneck, at a full core) with a %d-byte buffer%s, "
+          "reading every packet until EOF. "
           "MiB/s = data bytes received (stream byte excluded) / wall time from `runc start` "
           "to the client's EOF. Every packet must carry stream byte 2 (stdout) and at most "
           "%d data bytes, and the bytes and lines received must equal what the producer "
@@ -1276,8 +1285,10 @@ def report(bench, opts, started, elapsed):
     w("#    ceiling: %s --root TMP/runc create --bundle BUNDLE --pid-file P ID | wc -c; "
       "runc start ID" % o.runc)
     w("# 2. the same producer, %d MiB; before runc start one attach client:" % o.attach_mib)
-    w("#    fd = open(BUNDLE/attach, O_PATH); connect(SOCK_SEQPACKET, /proc/self/fd/fd);")
-    w("#    recv(%d bytes, MSG_TRUNC) until EOF" % o.attach_bufsize)
+    w("#    bench/attach_client BUNDLE/attach %d: fd = open(BUNDLE/attach, O_PATH);"
+      % o.attach_bufsize)
+    w("#    connect(SOCK_SEQPACKET, /proc/self/fd/fd); recv(%d bytes, MSG_TRUNC) until EOF"
+      % o.attach_bufsize)
     w("# 3. `true` under each monitor; floors (each in a session of its own, as under "
       "a monitor):")
     w("%s --root TMP/runc run --keep --bundle BUNDLE ID </dev/null >/dev/null" % o.runc)
