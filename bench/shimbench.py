@@ -773,7 +773,9 @@ class Bench:
         started, lock = [], threading.Lock()
 
         def one(_):
-            run = self.new_run(tag, ["sleep", "100000"])
+            # Not "sleep 100...": the test suite's `pgrep -f "sleep 100"`
+            # checks must not see the bench's containers.
+            run = self.new_run(tag, ["sleep", "86400"])
             try:
                 monpid = self.create(name, path, run)
                 self.runc_cmd("start", run["cid"])
@@ -1299,7 +1301,7 @@ def report(bench, opts, started, elapsed):
     w("%s --root TMP/runc run --keep --bundle BUNDLE ID </dev/null >/dev/null" % o.runc)
     w("%s --root TMP/runc create --bundle BUNDLE --pid-file P ID </dev/null >/dev/null; "
       "%s --root TMP/runc start ID; wait for the container" % (o.runc, o.runc))
-    w("# 4. `sleep 100000` x %d under each monitor; cat /proc/MONPID/smaps_rollup; "
+    w("# 4. `sleep 86400` x %d under each monitor; cat /proc/MONPID/smaps_rollup; "
       "runc kill ID KILL" % o.idle)
     w("# 5. the same with %d per monitor, %d creates (and kills, deletes) at a time"
       % (o.scale, o.workers))
