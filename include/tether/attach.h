@@ -18,6 +18,10 @@
  * reading the container (it waits, as with conmon), so a slow client loses
  * nothing. */
 #define ATTACH_CLIENT_QUEUE_HIGH (4 * 1024 * 1024)
+/* Each client socket's send buffer (the kernel doubles it for overhead). */
+#define ATTACH_CLIENT_SNDBUF (1024 * 1024)
+/* Packets per sendmmsg(): a 256 KiB read's worth. */
+#define ATTACH_SEND_BATCH 32
 /* A client that takes nothing for this long while it holds the relay up is
  * stuck: its output is dropped (counted) and the relay goes on. */
 #define ATTACH_STUCK_MS 2000

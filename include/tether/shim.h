@@ -134,6 +134,8 @@ bool startup_wait_start_pipe(struct shim *shim);
 bool startup_daemonize(struct shim *shim);
 bool startup_tell_attach_ready(struct shim *shim);
 void startup_detach_stdio(void);
+/* Return freed heap pages and the stack's unused depth to the kernel. */
+void startup_release_memory(void);
 
 /* Exit status as conmon reports it: the code, or 128+N for signal N. */
 int shim_exit_code(int wait_status);

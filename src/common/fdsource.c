@@ -27,6 +27,11 @@ GSource *fdsource_new(int fd, GIOCondition events, fdsource_func func, gpointer 
 	s->func = func;
 	s->data = data;
 	s->tag = g_source_add_unix_fd(source, fd, events);
+	/* No blocking around dispatch: glib would remove the fd from its poll
+	 * set and add it back each time, waking itself through its eventfd
+	 * (3 syscalls and a wasted poll per event). No callback here runs the
+	 * main loop recursively. */
+	g_source_set_can_recurse(source, TRUE);
 	g_source_attach(source, NULL);
 	return source;
 }

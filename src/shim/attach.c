@@ -84,17 +84,6 @@ static int send_packet(int fd, const void *data, size_t len)
 	return 0;
 }
 
-static int send_prefixed(int fd, int stream, const char *data, size_t len)
-{
-	char prefix = (char)stream;
-	struct iovec iov[2] = {{&prefix, 1}, {(void *)data, len}};
-	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2};
-	ssize_t n = sendmsg(fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
-	if (n < 0)
-		return errno == EINTR ? -EAGAIN : -errno;
-	return 0;
-}
-
 /* Returns false if the client is gone. */
 static bool client_flush(struct client *c)
 {
@@ -201,6 +190,13 @@ static gboolean on_listen(int fd, GIOCondition revents, gpointer data)
 				diag_warn("Failed to accept attach client: %s", g_strerror(errno));
 			break;
 		}
+		/* Room in the socket for a whole read's packets (256 KiB of
+		 * output is 32 of them), so the relay rarely finds it full: a
+		 * packet that does not fit is copied into the queue and waits
+		 * for a POLLOUT wake-up. FORCE passes wmem_max when we may. */
+		int sndbuf = ATTACH_CLIENT_SNDBUF;
+		if (setsockopt(cfd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)) < 0)
+			(void)setsockopt(cfd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 		struct client *c = g_new0(struct client, 1);
 		c->owner = a;
 		c->fd = cfd;
@@ -346,25 +342,59 @@ static void client_queue(struct client *c, int stream, const char *data, size_t 
 	}
 }
 
+/* Send as many of a chunk's packets as the socket takes now, up to
+ * ATTACH_SEND_BATCH per sendmmsg(): one syscall for a whole read's worth.
+ * Returns the data bytes sent (whole packets; the caller queues the rest),
+ * or -errno if the client is gone. A short count means the socket is full,
+ * or the client went away, which its source's HUP/ERR then tells. */
+static ssize_t send_batch(int fd, int stream, const char *data, size_t len)
+{
+	char prefix = (char)stream;
+	struct iovec iov[ATTACH_SEND_BATCH][2];
+	struct mmsghdr msgs[ATTACH_SEND_BATCH];
+	size_t off = 0;
+	while (off < len) {
+		unsigned n = 0;
+		for (size_t o = off; o < len && n < ATTACH_SEND_BATCH; n++) {
+			size_t k = MIN(len - o, (size_t)ATTACH_PACKET_DATA_MAX);
+			iov[n][0] = (struct iovec){.iov_base = &prefix, .iov_len = 1};
+			iov[n][1] = (struct iovec){.iov_base = (void *)(data + o), .iov_len = k};
+			msgs[n] = (struct mmsghdr){.msg_hdr = {.msg_iov = iov[n], .msg_iovlen = 2}};
+			o += k;
+		}
+		int sent = sendmmsg(fd, msgs, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (sent < 0)
+			return errno == EAGAIN || errno == EINTR ? (ssize_t)off : -errno;
+		for (int i = 0; i < sent; i++)
+			off += iov[i][1].iov_len;
+		if ((unsigned)sent < n)
+			break;
+	}
+	return (ssize_t)off;
+}
+
 void attach_broadcast(struct attach *a, int stream, const char *data, size_t len)
 {
 	for (GList *l = a->clients; l != NULL;) {
 		struct client *c = l->data;
 		l = l->next;
 		bool was_empty = c->queued == 0;
-		for (size_t off = 0; off < len; off += ATTACH_PACKET_DATA_MAX) {
-			size_t n = MIN(len - off, (size_t)ATTACH_PACKET_DATA_MAX);
-			int r = c->queued == 0 ? send_prefixed(c->fd, stream, data + off, n)
-					       : -EAGAIN;
-			if (r == -EAGAIN) {
-				client_queue(c, stream, data + off, n);
-			} else if (r < 0) {
+		size_t off = 0;
+		if (was_empty) {
+			ssize_t r = send_batch(c->fd, stream, data, len);
+			if (r < 0) {
 				client_remove(c);
-				c = NULL;
-				break;
+				continue;
 			}
+			off = (size_t)r;
 		}
-		if (c != NULL && was_empty && c->queued > 0)
+		/* Behind a queue, or what the socket did not take: queued in
+		 * order, cut where the packets would have been. */
+		for (size_t n; off < len; off += n) {
+			n = MIN(len - off, (size_t)ATTACH_PACKET_DATA_MAX);
+			client_queue(c, stream, data + off, n);
+		}
+		if (was_empty && c->queued > 0)
 			client_update_events(c);
 	}
 }

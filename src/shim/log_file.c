@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 /* A log that keeps failing is reported again after this long. */
@@ -17,6 +18,9 @@
 /* One write per read chunk: a 256 KiB chunk of short lines grows by the
  * record headers (about 45 bytes a line). */
 #define LOG_FILE_BUF (512 * 1024)
+/* A piece this long is not copied into the buffer: one writev() takes the
+ * buffer, its header and the piece where it lies. */
+#define LOG_FILE_DIRECT_MIN (16 * 1024)
 /* "TIMESTAMP stdout F " */
 #define LOG_FILE_HDR_MAX (K8SLOG_TS_LEN + 16)
 /* The longest piece one JSON record takes: escaping may grow a byte to six. */
@@ -67,12 +71,12 @@ struct log_file *log_file_new(const char *path, enum log_file_format format,
 	return log;
 }
 
-/* Write the whole buffer; returns 0 or -errno with *ret_done bytes written. */
-static int write_buf(int fd, const char *buf, size_t len, size_t *ret_done)
+/* Write all of iov; returns 0 or -errno with *ret_done bytes written. */
+static int write_iov(int fd, struct iovec *iov, int cnt, size_t *ret_done)
 {
 	size_t done = 0;
-	while (done < len) {
-		ssize_t n = write(fd, buf + done, len - done);
+	while (cnt > 0) {
+		ssize_t n = writev(fd, iov, cnt);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -80,17 +84,36 @@ static int write_buf(int fd, const char *buf, size_t len, size_t *ret_done)
 			return n < 0 ? -errno : -ENOSPC;
 		}
 		done += (size_t)n;
+		size_t left = (size_t)n;
+		while (cnt > 0 && left >= iov[0].iov_len) {
+			left -= iov[0].iov_len;
+			iov++;
+			cnt--;
+		}
+		if (cnt > 0) {
+			iov[0].iov_base = (char *)iov[0].iov_base + left;
+			iov[0].iov_len -= left;
+		}
 	}
 	*ret_done = done;
 	return 0;
 }
 
-static void flush(struct log_file *log)
+/* Write the buffer, then extra_len bytes of extra and a "\n" if newline:
+ * a long line goes from the read buffer to the file without being copied
+ * into ours. */
+static void flush_with(struct log_file *log, const char *extra, size_t extra_len, bool newline)
 {
-	if (log->len == 0)
+	size_t total = log->len + extra_len + (newline ? 1 : 0);
+	if (total == 0)
 		return;
+	struct iovec iov[3] = {
+		{.iov_base = log->buf, .iov_len = log->len},
+		{.iov_base = (void *)extra, .iov_len = extra_len},
+		{.iov_base = (void *)"\n", .iov_len = newline ? 1 : 0},
+	};
 	size_t done = 0;
-	int r = log->fd < 0 ? -EBADF : write_buf(log->fd, log->buf, log->len, &done);
+	int r = log->fd < 0 ? -EBADF : write_iov(log->fd, iov, 3, &done);
 	if (r < 0) {
 		/* A write cut short by a full disk leaves part of a record: take
 		 * back what this write added (someone may have truncated the file
@@ -99,7 +122,7 @@ static void flush(struct log_file *log)
 		struct stat st;
 		if (done > 0 && fstat(log->fd, &st) == 0 && (uint64_t)st.st_size >= done)
 			(void)!ftruncate(log->fd, st.st_size - (off_t)done);
-		log->lost += log->len;
+		log->lost += total;
 		/* Near a full disk small writes fit again now and then: say it
 		 * once, and again only after a while, not at every flap. */
 		gint64 now = g_get_monotonic_time();
@@ -112,8 +135,8 @@ static void flush(struct log_file *log)
 		}
 		log->last_errno = -r;
 	} else {
-		log->written += log->len;
-		log->total += log->len;
+		log->written += total;
+		log->total += total;
 		if (log->last_errno != 0) {
 			diag_debug("Log file '%s' writable again; %" G_GUINT64_FORMAT " bytes lost",
 				   log->path, log->lost);
@@ -121,6 +144,11 @@ static void flush(struct log_file *log)
 		}
 	}
 	log->len = 0;
+}
+
+static void flush(struct log_file *log)
+{
+	flush_with(log, NULL, 0, false);
 }
 
 static int open_fresh(struct log_file *log, const char *path)
@@ -169,7 +197,7 @@ static void roll_over(struct log_file *log)
 
 /* Before a record of rec_len bytes goes into the buffer: apply the limits.
  * Returns false if it must be dropped (the global limit was reached). */
-static bool admit(struct log_file *log, size_t rec_len)
+static bool admit_slow(struct log_file *log, size_t rec_len)
 {
 	int64_t global = log->limits.global_size_max;
 	if (global > 0 && log->total + log->len + rec_len > (uint64_t)global) {
@@ -188,6 +216,15 @@ static bool admit(struct log_file *log, size_t rec_len)
 	if (log->len + rec_len > LOG_FILE_BUF)
 		flush(log);
 	return true;
+}
+
+/* Once a line: the common case (no limits, room left) costs two tests. */
+static inline bool admit(struct log_file *log, size_t rec_len)
+{
+	if (log->limits.global_size_max <= 0 && log->limits.size_max <= 0 &&
+	    log->len + rec_len <= LOG_FILE_BUF)
+		return true;
+	return admit_slow(log, rec_len);
 }
 
 static void write_k8s(struct log_file *log, enum k8slog_stream stream, const char *data, size_t len,
@@ -217,6 +254,14 @@ static void write_k8s(struct log_file *log, enum k8slog_stream stream, const cha
 			continue;
 		}
 		hdr[hdr_len - 2] = full ? 'F' : 'P';
+		if (piece >= LOG_FILE_DIRECT_MIN) {
+			/* Written from where it is, with what the buffer holds. */
+			memcpy(log->buf + log->len, hdr, hdr_len);
+			log->len += hdr_len;
+			flush_with(log, p, piece, !full);
+			p += piece;
+			continue;
+		}
 		memcpy(log->buf + log->len, hdr, hdr_len);
 		memcpy(log->buf + log->len + hdr_len, p, piece);
 		log->len += hdr_len + piece;

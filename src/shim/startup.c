@@ -11,7 +11,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 void startup_lower_oom_score(struct shim *s)
@@ -111,4 +115,39 @@ void startup_detach_stdio(void)
 {
 	(void)fdutil_stdio_devnull(false);
 	diag_set_stderr(false);
+}
+
+/* The main stack's pages below this frame hold nothing live: start-up went
+ * deeper (option parsing, the runtime's spawn, the sync message) than the
+ * idle loop ever will, and the kernel keeps every page once touched. The
+ * [stack] mapping comes from /proc/self/maps: only it is touched. */
+static void release_stack(void)
+{
+	volatile char here = 0;
+	uintptr_t sp = (uintptr_t)&here;
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	g_autofree char *maps = NULL;
+	if (!g_file_get_contents("/proc/self/maps", &maps, NULL, NULL))
+		return;
+	for (char *line = maps; line != NULL && *line != '\0';) {
+		char *next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		unsigned long lo, hi;
+		if (g_str_has_suffix(line, "[stack]") && sscanf(line, "%lx-%lx", &lo, &hi) == 2) {
+			/* Two pages of margin: this frame's callees (madvise
+			 * itself) run below it while the kernel works. */
+			uintptr_t keep = (sp & ~(page - 1)) - 2 * page;
+			if (lo < keep && sp < hi)
+				(void)madvise((void *)lo, keep - lo, MADV_DONTNEED);
+			return;
+		}
+		line = next;
+	}
+}
+
+void startup_release_memory(void)
+{
+	release_stack();
+	(void)malloc_trim(0);
 }
