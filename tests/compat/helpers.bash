@@ -154,6 +154,8 @@ run_monitors() {
 			trap - ERR
 			set +eE
 			MON=$mon
+			# conmon 2.1.6 leaves its "oom" file in its working directory.
+			cd "$BATS_TEST_TMPDIR" || exit
 			scenario
 		) >"$BATS_TEST_TMPDIR/$mon" 2>"$BATS_TEST_TMPDIR/$mon.err" </dev/null
 		MON=$mon pod rm -af -t 0 >/dev/null 2>&1 || true
