@@ -26,8 +26,9 @@ int main(int argc, char **argv)
 		perror("sdnotify: socket");
 		return 1;
 	}
+	const struct sockaddr *to = (const struct sockaddr *)&sa;
 	for (int i = 1; i < argc; i++) {
-		if (sendto(fd, argv[i], strlen(argv[i]), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		if (sendto(fd, argv[i], strlen(argv[i]), 0, to, sizeof(sa)) < 0) {
 			perror("sdnotify: sendto");
 			return 1;
 		}

@@ -11,9 +11,11 @@ teardown_file() { compat_teardown_file; }
 
 @test "podman run --rm with tether prints the output and returns the exit code" {
 	MON=tether
-	run pod run --rm --network none "$IMG" sh -c 'echo hi; exit 3'
-	[ "$status" -eq 3 ]
-	[ "$output" = "hi" ]
+	local out s=0
+	# (stdout only: podman may warn on stderr that cgroups are read-only.)
+	out=$(pod run --rm --network none "$IMG" sh -c 'echo hi; exit 3' 2>/dev/null) || s=$?
+	[ "$s" -eq 3 ]
+	[ "$out" = "hi" ]
 }
 
 @test "podman run -d, logs, stop, inspect, rm with tether; no monitor left behind" {
