@@ -2,7 +2,9 @@
 #
 #   make                 build build/tether and build/tetherctl
 #   make demo            run a busybox container under tether (installs deps)
-#   make check           unit + integration tests (installs deps)
+#   make check           unit + integration tests, and the podman compat suite
+#                        where podman is installed (installs deps)
+#   make check-compat    podman with tether and with conmon, compared
 #   make SANITIZE=address,undefined check    the same under ASan/UBSan
 #
 # Dependencies come from pkg-config at recipe time (recursive '='), so that
@@ -53,7 +55,7 @@ REPLAY_BIN := $(FUZZ_NAMES:%=$(BUILD)/tests/replay_%)
 
 .SECONDARY:
 
-.PHONY: all check check-unit check-integration check-run demo deps fmt fmt-check \
+.PHONY: all check check-unit check-integration check-compat check-compat-run check-run demo deps fmt fmt-check \
 	install clean bench fuzz
 
 all: $(BUILD)/tether $(BUILD)/tetherctl
@@ -101,11 +103,21 @@ deps:
 TEST_ENV = TETHER_SRC=$(CURDIR) TETHER=$(abspath $(BUILD)/tether) TETHERCTL=$(abspath $(BUILD)/tetherctl) \
 	TETHER_BUILD=$(abspath $(BUILD)) TETHER_SANITIZE=$(SANITIZE)
 
+# The podman compatibility suite, where podman is installed (make deps
+# installs it; evaluated in the sub-make, after deps).
+COMPAT_BATS = $(if $(shell command -v podman),$(wildcard tests/compat/*.bats))
+
 check: deps
 	@$(MAKE) --no-print-directory check-run
 
 check-run: all $(UNIT_BIN) $(REPLAY_BIN)
-	@$(TEST_ENV) tests/run.sh $(UNIT_BIN) $(REPLAY_BIN) tests/integration/*.bats
+	@$(TEST_ENV) tests/run.sh $(UNIT_BIN) $(REPLAY_BIN) tests/integration/*.bats $(COMPAT_BATS)
+
+check-compat: deps
+	@$(MAKE) --no-print-directory check-compat-run
+
+check-compat-run: all
+	@$(TEST_ENV) tests/run.sh tests/compat/*.bats
 
 check-unit: all $(UNIT_BIN) $(REPLAY_BIN)
 	@$(TEST_ENV) tests/run.sh $(UNIT_BIN) $(REPLAY_BIN)

@@ -315,9 +315,11 @@ static bool parse_log_paths(struct tether_opts *o, GError **error)
 	}
 	if (o->log_passthrough && drivers > 1)
 		return fail(error, "passthrough cannot be combined with other log drivers");
-	if (o->log_passthrough && (o->terminal || o->stdin_open))
+	/* With -i the container reads our own stdin, as conmon's does (podman
+	 * run -i --log-driver passthrough); a terminal would be ours to relay. */
+	if (o->log_passthrough && o->terminal)
 		return fail(error, "passthrough gives the container this process's own stdio: "
-				   "it cannot be used with --terminal or --stdin");
+				   "it cannot be used with --terminal");
 	if (o->log_journald && !log_journald_check_labels(o->log_labels, error))
 		return false;
 	if (o->k8s_log_path != NULL && k8s_only && o->log_tag != NULL)

@@ -3,10 +3,15 @@
 would: wait for a prompt, type lines, wait for expected output, and return
 the command's exit status.
 
-usage: pty_run.py [--timeout S] [--rows R --cols C] [--step SEND EXPECT]... -- CMD...
+usage: pty_run.py [--timeout S] [--rows R --cols C] [--wait-raw]
+                  [--step SEND EXPECT | --keys SEND EXPECT]... -- CMD...
 
 Each --step types SEND (with "\\n" appended unless empty) once EXPECT (a
-substring; may be empty) has appeared in the output since the last step.
+substring; may be empty) has appeared in the output since the last step;
+--keys types SEND alone (detach keys must come without a newline after).
+--wait-raw first waits until CMD has put the terminal in raw mode (no
+ICANON): what is typed before that goes through the line discipline, which
+echoes it and takes ctrl-q as XON.
 Prints the whole output on stdout at the end; exits with CMD's status, or
 124 if a step timed out.
 """
@@ -26,7 +31,15 @@ def main():
     p.add_argument("--timeout", type=float, default=20.0)
     p.add_argument("--rows", type=int, default=24)
     p.add_argument("--cols", type=int, default=80)
-    p.add_argument("--step", nargs=2, action="append", default=[], metavar=("SEND", "EXPECT"))
+    p.add_argument("--wait-raw", action="store_true")
+
+    class Step(argparse.Action):
+        def __call__(self, parser, ns, values, option):
+            ns.step.append((values[0], values[1], option == "--step"))
+
+    for name in ("--step", "--keys"):
+        p.add_argument(name, nargs=2, action=Step, dest="step", default=[],
+                       metavar=("SEND", "EXPECT"))
     p.add_argument("cmd", nargs=argparse.REMAINDER)
     o = p.parse_args()
     cmd = o.cmd[1:] if o.cmd and o.cmd[0] == "--" else o.cmd
@@ -57,15 +70,34 @@ def main():
             out += data
         return True
 
-    for send, expect in o.step:
+    while o.wait_raw and termios.tcgetattr(fd)[3] & termios.ICANON:
+        if time.monotonic() > deadline:
+            sys.stderr.write("pty_run: timed out waiting for raw mode\n")
+            os.kill(pid, 9)
+            sys.exit(124)
+        # Keep reading, so that CMD never blocks on a full terminal.
+        r, _, _ = select.select([fd], [], [], 0.02)
+        if r:
+            try:
+                out += os.read(fd, 65536)
+            except OSError:
+                break
+
+    for send, expect, newline in o.step:
         if not pump(expect.encode()):
             sys.stdout.write(out.decode(errors="replace"))
             sys.stderr.write("pty_run: timed out waiting for %r\n" % expect)
             os.kill(pid, 9)
             sys.exit(124)
         seen = len(out)
-        os.write(fd, send.encode() + (b"\n" if send else b""))
-    pump(None)
+        os.write(fd, send.encode() + (b"\n" if send and newline else b""))
+    if not pump(None):
+        # Still running at the deadline: every wait is bounded.
+        sys.stdout.write(out.decode(errors="replace"))
+        sys.stderr.write("pty_run: timed out waiting for the end\n")
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        sys.exit(124)
     _, status = os.waitpid(pid, 0)
     sys.stdout.write(out.decode(errors="replace"))
     sys.exit(os.waitstatus_to_exitcode(status) & 0xff)

@@ -190,6 +190,9 @@ static void test_log_driver_rules(void **state)
 	expect((const char *[]){"tether", "-c", "id", "-u", "u", "-r", "/bin/true", "-l",
 				"passthrough", "-t", NULL},
 	       "cannot be used with --terminal");
+	expect((const char *[]){"tether", "-c", "id", "-u", "u", "-r", "/bin/true", "-l",
+				"passthrough", "-i", NULL},
+	       NULL);
 }
 
 static void test_names_cannot_escape(void **state)
