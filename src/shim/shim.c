@@ -119,6 +119,8 @@ void shim_free(struct shim *s)
 		g_source_remove(s->signal_src);
 	if (s->timeout_src != 0)
 		g_source_remove(s->timeout_src);
+	if (s->runtime_kill_src != 0)
+		g_source_remove(s->runtime_kill_src);
 	if (s->trim_src != 0)
 		g_source_remove(s->trim_src);
 	fdutil_close(&s->signal_fd);
@@ -244,6 +246,24 @@ static void reap_children(struct shim *s)
 	}
 }
 
+/* Seconds a runtime that is still creating gets to obey a forwarded signal. */
+#define SHIM_RUNTIME_GRACE_S 5
+
+/* A runtime that ignores the signal is hung (a hook that never returns, say):
+ * kill its process group (it, its hooks, the container's init), so that
+ * nothing is left; the failure then takes its usual path to the caller. */
+static gboolean on_runtime_grace(gpointer data)
+{
+	struct shim *s = data;
+	s->runtime_kill_src = 0;
+	if (s->runtime_pid > 0) {
+		diag_warn("The runtime (%d) ignored the signal for %d s: killing it",
+			  s->runtime_pid, SHIM_RUNTIME_GRACE_S);
+		(void)kill(-s->runtime_pid, SIGKILL);
+	}
+	return G_SOURCE_REMOVE;
+}
+
 static gboolean on_signal(gint fd, GIOCondition cond, gpointer data)
 {
 	struct shim *s = data;
@@ -263,6 +283,9 @@ static gboolean on_signal(gint fd, GIOCondition cond, gpointer data)
 			if (to > 0 && kill(to, (int)si.ssi_signo) < 0)
 				diag_warn("Failed to forward signal %u to %d: %s", si.ssi_signo, to,
 					  g_strerror(errno));
+			if (to > 0 && to == s->runtime_pid && s->runtime_kill_src == 0)
+				s->runtime_kill_src = g_timeout_add_seconds(SHIM_RUNTIME_GRACE_S,
+									    on_runtime_grace, s);
 			break;
 		}
 		default:
