@@ -17,20 +17,6 @@ teardown() {
 	monitor_teardown
 }
 
-# add_hook KIND SCRIPT: a real OCI hook in the bundle (run by runc on the
-# host): KIND is createRuntime (runc create waits for it) or poststart (runc
-# start waits for it).
-add_hook() {
-	python3 - "$T/bundle/config.json" "$1" "$2" <<-'PY'
-	import json, sys
-	path, kind, script = sys.argv[1:]
-	c = json.load(open(path))
-	c.setdefault("hooks", {}).setdefault(kind, []).append(
-	    {"path": "/bin/sh", "args": ["sh", "-c", script]})
-	json.dump(c, open(path, "w"))
-	PY
-}
-
 # nothing_left: no process mentions the container id and the runtime knows
 # no container, within a bounded wait.
 nothing_left() {
@@ -42,9 +28,9 @@ nothing_left() {
 }
 
 @test "the runtime hanging at create: SIGTERM to the monitor ends it; failure reported, nothing left" {
-	make_test_bundle -- echo never
 	# runc create blocks in a real hook that never returns (until killed).
-	add_hook createRuntime "echo \$\$ > $T/hook.pid; exec sleep 600 # $CID"
+	make_test_bundle --hook createRuntime "echo \$\$ > $T/hook.pid; exec sleep 600 # $CID" \
+		-- echo never
 	monitor_argv
 	bg caller python3 "$LIB/caller.py" --timeout 60 --wait-timeout 60 -- "${MONITOR_ARGV[@]}"
 	local caller_pid=$BG_PID
