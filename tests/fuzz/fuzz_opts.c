@@ -21,6 +21,8 @@ static bool asks_for_help(const char *arg)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	/* A GLib warning (an error set twice, say) is a finding too. */
+	g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL);
 	g_autofree char *copy = g_malloc(size + 1);
 	memcpy(copy, data, size);
 	copy[size] = '\0';
