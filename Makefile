@@ -88,10 +88,11 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(SHIM_LIB_OBJ) $(CTL_LIB_OBJ) $(COMMO
 	@mkdir -p $(dir $@)
 	$(CC) $(TETHER_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
 
-$(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/driver.c $(SHIM_LIB_OBJ) $(COMMON_OBJ)
+$(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/driver.c $(SHIM_LIB_OBJ) $(CTL_LIB_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(TETHER_CFLAGS) -DFUZZ_NAME='"$*"' $(TETHER_LDFLAGS) -o $@ \
-		tests/fuzz/fuzz_$*.c tests/fuzz/driver.c $(SHIM_LIB_OBJ) $(COMMON_OBJ) $(PKG_LIBS)
+		tests/fuzz/fuzz_$*.c tests/fuzz/driver.c $(SHIM_LIB_OBJ) $(CTL_LIB_OBJ) $(COMMON_OBJ) \
+		$(PKG_LIBS)
 
 # --- set-up -----------------------------------------------------------------
 
@@ -138,21 +139,27 @@ bench: all
 # to tests/fuzz/crashes/NAME/ (commit them: make check replays them).
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
-FUZZ_LIB_SRC = $(filter-out src/shim/main.c,$(SHIM_SRC)) $(COMMON_SRC)
+FUZZ_LIB_SRC = $(filter-out src/shim/main.c,$(SHIM_SRC)) $(filter-out src/ctl/main.c,$(CTL_SRC)) \
+	$(COMMON_SRC)
 
 fuzz: $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
-	@set -e; for t in $(FUZZ_NAMES); do \
+	@failed=""; for t in $(FUZZ_NAMES); do \
 		mkdir -p build/fuzz/corpus/$$t tests/fuzz/crashes/$$t; \
-		echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+		echo "fuzz: $$t for $(FUZZ_SECONDS) s (log: build/fuzz/$$t.log)"; \
 		build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 			-artifact_prefix=tests/fuzz/crashes/$$t/ \
-			build/fuzz/corpus/$$t tests/fuzz/corpus/$$t 2>&1 | tail -4; \
+			build/fuzz/corpus/$$t tests/fuzz/corpus/$$t > build/fuzz/$$t.log 2>&1 \
+			|| { tail -40 build/fuzz/$$t.log; failed="$$failed $$t"; }; \
+		grep -E '^(Done|stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb))' \
+			build/fuzz/$$t.log; \
 		rmdir tests/fuzz/crashes/$$t 2>/dev/null || true; \
-	done
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: crashes in:$$failed"; exit 1; fi
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_SRC)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Iinclude \
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined -std=gnu11 -D_GNU_SOURCE -Iinclude \
 		$(PKG_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(PKG_LIBS)
 
 # --- formatting -------------------------------------------------------------

@@ -78,6 +78,9 @@ struct shim {
 	/* -T: the timer, and whether it fired (exit code -1, as conmon). */
 	guint timeout_src;
 	bool timed_out;
+	/* Asked to stop while the runtime creates: the grace timer before its
+	 * process group is killed. */
+	guint runtime_kill_src;
 	/* Children reaped before we knew which they were: pid -> wait status. */
 	GHashTable *early_exits;
 

@@ -33,6 +33,9 @@ static const char *next_field(const char *p, const char *end, const char **ret_s
 
 int k8slog_parse_record(const char *line, size_t len, struct k8slog_record *ret_rec)
 {
+	/* An empty line is no record (and may come as NULL, 0). */
+	if (len == 0)
+		return -EINVAL;
 	const char *end = line + len, *p = line;
 	const char *stream, *tag;
 	size_t stream_len, tag_len;

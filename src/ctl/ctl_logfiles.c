@@ -96,7 +96,8 @@ int ctl_logfiles_list(const char *path, char ***ret_paths)
 static int open_existing(char **paths, GArray *files)
 {
 	for (char **p = paths; *p != NULL; p++) {
-		struct ctl_logfile f = {.fd = open(*p, O_RDONLY | O_CLOEXEC | O_NOCTTY)};
+		struct ctl_logfile f = {
+			.fd = open(*p, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW)};
 		if (f.fd < 0 && errno == ENOENT)
 			continue;
 		if (f.fd < 0)

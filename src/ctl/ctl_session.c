@@ -119,7 +119,7 @@ static void send_size(struct session *s)
 		return;
 	if (s->ctl_fd < 0) {
 		g_autofree char *path = g_build_filename(s->cdir, "ctl", NULL);
-		s->ctl_fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		s->ctl_fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
 		if (s->ctl_fd < 0) {
 			diag_debug("cannot open %s: %s", path, g_strerror(errno));
 			return;

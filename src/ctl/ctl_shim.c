@@ -196,7 +196,8 @@ static int spawn_shim(const char *dir, char **argv, int sync_wr, int start_rd, i
 		      int attach_wr, GError **error)
 {
 	g_autofree char *logpath = g_build_filename(dir, "shim.log", NULL);
-	_cleanup_close_ int logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	_cleanup_close_ int logfd =
+		open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
 	_cleanup_close_ int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (logfd < 0 || devnull < 0) {
 		g_set_error(error, CTL_ERROR, CTL_ERROR_FAILED, "cannot open %s: %s",

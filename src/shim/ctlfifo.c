@@ -165,7 +165,8 @@ static int fifo_open(struct fifo *f, const char *bundle, const char *name, fdsou
 	g_autofree char *path = g_build_filename(bundle, name, NULL);
 	if (unlink(path) < 0 && errno != ENOENT)
 		return -errno;
-	if (mkfifo(path, 0660) < 0)
+	/* Only the owner writes commands (conmon's 0666 left it to the umask). */
+	if (mkfifo(path, 0600) < 0)
 		return -errno;
 	f->fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
 	if (f->fd < 0)

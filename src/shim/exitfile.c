@@ -72,6 +72,13 @@ int exitfile_run_command(const struct tether_opts *o, int oom_score_adj, bool ha
 	g_auto(GStrv) argv = g_strv_builder_end(b);
 	char oom_value[16];
 	snprintf(oom_value, sizeof(oom_value), "%d", oom_score_adj);
+	/* The monitor's environment, as conmon, but not the variables naming
+	 * the caller's pipes: their fds are closed, and the numbers could name
+	 * some other file of a command that reads them (a nested monitor). Made
+	 * before fork: the child only calls what is safe after it. */
+	g_auto(GStrv) envp = g_get_environ();
+	envp = g_environ_unsetenv(envp, "_OCI_SYNCPIPE");
+	envp = g_environ_unsetenv(envp, "_OCI_STARTPIPE");
 
 	/* Its own children are not ours to reap. */
 	(void)prctl(PR_SET_CHILD_SUBREAPER, 0);
@@ -96,7 +103,7 @@ int exitfile_run_command(const struct tether_opts *o, int oom_score_adj, bool ha
 		}
 		for (unsigned left = (unsigned)o->exit_delay; left > 0;)
 			left = sleep(left);
-		execv(argv[0], argv);
+		execve(argv[0], argv, envp);
 		_exit(127);
 	}
 	int status = 0;

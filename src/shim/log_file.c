@@ -42,9 +42,12 @@ struct log_file {
 	bool global_full;
 };
 
+/* Never through a symlink planted at the path: the monitor may be root, and
+ * what it writes there is the container's. */
 static int open_log(const char *path)
 {
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+	int fd =
+		open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
 	return fd < 0 ? -errno : fd;
 }
 

@@ -54,8 +54,11 @@ bool opts_parse(struct tether_opts *o, int argc, char **argv, GError **error)
 #define F(x)  G_OPTION_ARG_NONE, &o->x
 #define FN(x) G_OPTION_ARG_FILENAME, &o->x
 	const GOptionEntry entries[] = {
-		{"api-version", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK,
-		 (gpointer)on_api_version, "Conmon API version to use", NULL},
+		/* FILENAME: the value reaches on_api_version unconverted (GLib's
+		 * conversion of an optional argument sets its error twice). */
+		{"api-version", 0, G_OPTION_FLAG_OPTIONAL_ARG | G_OPTION_FLAG_FILENAME,
+		 G_OPTION_ARG_CALLBACK, (gpointer)on_api_version, "Conmon API version to use",
+		 NULL},
 		{"bundle", 'b', 0, FN(bundle), "Location of the OCI Bundle path", NULL},
 		{"cid", 'c', 0, S(cid), "Identification of Container", NULL},
 		{"conmon-pidfile", 'P', 0, FN(conmon_pidfile), "PID file for the monitor process",
@@ -209,7 +212,12 @@ bool opts_parse(struct tether_opts *o, int argc, char **argv, GError **error)
 	g_auto(GStrv) args = g_new0(char *, argc + 1);
 	for (int i = 0; i < argc; i++)
 		args[i] = g_strdup(argv[i]);
-	bool ok = g_option_context_parse_strv(ctx, &args, error);
+	/* GLib may return TRUE having set the error (an optional argument it
+	 * cannot convert, found by fuzz_opts): that is a failure too. */
+	GError *local = NULL;
+	bool ok = g_option_context_parse_strv(ctx, &args, &local) && local == NULL;
+	if (local != NULL)
+		g_propagate_error(error, local);
 
 	if (alias.pidfile != NULL) {
 		if (o->container_pidfile == NULL)

@@ -58,6 +58,9 @@ static void child_exec(struct shim *shim, char **argv, int child_stdio[3], pid_t
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		_exit(127);
+	/* Its own process group, with its hooks: a hung runtime can be killed
+	 * whole (shim.c), and never with us. */
+	(void)setpgid(0, 0);
 
 	for (int i = 0; i < 3; i++) {
 		if (child_stdio[i] == i) {

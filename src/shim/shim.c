@@ -124,6 +124,8 @@ void shim_free(struct shim *s)
 		g_source_remove(s->signal_src);
 	if (s->timeout_src != 0)
 		g_source_remove(s->timeout_src);
+	if (s->runtime_kill_src != 0)
+		g_source_remove(s->runtime_kill_src);
 	if (s->trim_src != 0)
 		g_source_remove(s->trim_src);
 	fdutil_close(&s->signal_fd);
@@ -268,6 +270,24 @@ static void reap_children(struct shim *s)
 	}
 }
 
+/* Seconds a runtime that is still creating gets to obey a forwarded signal. */
+#define SHIM_RUNTIME_GRACE_S 5
+
+/* A runtime that ignores the signal is hung (a hook that never returns, say):
+ * kill its process group (it, its hooks, the container's init), so that
+ * nothing is left; the failure then takes its usual path to the caller. */
+static gboolean on_runtime_grace(gpointer data)
+{
+	struct shim *s = data;
+	s->runtime_kill_src = 0;
+	if (s->runtime_pid > 0) {
+		diag_warn("The runtime (%d) ignored the signal for %d s: killing it",
+			  s->runtime_pid, SHIM_RUNTIME_GRACE_S);
+		(void)kill(-s->runtime_pid, SIGKILL);
+	}
+	return G_SOURCE_REMOVE;
+}
+
 static gboolean on_signal(gint fd, GIOCondition cond, gpointer data)
 {
 	struct shim *s = data;
@@ -283,6 +303,10 @@ static gboolean on_signal(gint fd, GIOCondition cond, gpointer data)
 			/* To whoever is running: the runtime while it creates,
 			 * then the container. */
 			shim_service_stop(s, (int)si.ssi_signo);
+			/* A runtime hung at create is killed after a grace period. */
+			if (s->container_pid <= 0 && s->runtime_pid > 0 && s->runtime_kill_src == 0)
+				s->runtime_kill_src = g_timeout_add_seconds(SHIM_RUNTIME_GRACE_S,
+									    on_runtime_grace, s);
 			break;
 		default:
 			diag_debug("ignoring signal %u", si.ssi_signo);

@@ -160,20 +160,21 @@ small_disk() {
 }
 
 # create_logging_to PATH [EXTRA MONITOR ARGS]: monitor_create with the
-# k8s-file log at PATH instead of $T/ctr.log; $T/ctr.log is made a symlink
-# to it so that the log_* helpers read it.
+# k8s-file log at PATH instead of $T/ctr.log (the last -l wins); $T/ctr.log
+# is made a symlink to it so that the log_* helpers read it (tether never
+# opens a log through a symlink).
 create_logging_to() {
 	local path=$1
 	shift
 	ln -s "$path" "$T/ctr.log"
-	monitor_create "$@"
+	monitor_create -l "k8s-file:$path" "$@"
 }
 
 # create_logging_to_wrapped PATH: create_logging_to through with_syslog's
 # wrapper.
 create_logging_to_wrapped() {
 	ln -s "$1" "$T/ctr.log"
-	monitor_create_wrapped
+	monitor_create_wrapped -l "k8s-file:$1"
 }
 
 # with_syslog: start a syslog receiver on $T/syslog.sock (one message a line

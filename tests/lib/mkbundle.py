@@ -1,7 +1,14 @@
 #!/usr/bin/env python3
 """Write an OCI bundle's config.json for a busybox rootfs.
 
-usage: mkbundle.py BUNDLE ROOTFS [--tty] [--env K=V] [--cwd DIR] [--] ARGS...
+usage: mkbundle.py BUNDLE ROOTFS [--tty] [--env K=V] [--cwd DIR]
+                   [--hook KIND SCRIPT] [--no-pid-ns] [--] ARGS...
+
+--hook adds an OCI hook that runc runs on the host as `sh -c SCRIPT`
+(KIND: createRuntime, which runc create waits for, or poststart, which runc
+start waits for). --no-pid-ns shares the host's pid namespace, so that the
+container's first process is no namespace init and can die of its own
+signals.
 
 The rootfs is shared read-only between bundles (root.path is absolute), so
 making a bundle costs one small file. RLIMIT_NOFILE stays at 1024: this
@@ -58,7 +65,7 @@ def main(argv):
     if len(argv) < 3:
         sys.exit(__doc__)
     bundle, rootfs, rest = argv[1], argv[2], argv[3:]
-    tty, env, cwd, args = False, [], "/", []
+    tty, env, cwd, args, hooks, pid_ns = False, [], "/", [], {}, True
     while rest:
         a = rest.pop(0)
         if a == "--tty":
@@ -67,6 +74,12 @@ def main(argv):
             env.append(rest.pop(0))
         elif a == "--cwd":
             cwd = rest.pop(0)
+        elif a == "--hook":
+            kind, script = rest.pop(0), rest.pop(0)
+            hooks.setdefault(kind, []).append(
+                {"path": "/bin/sh", "args": ["sh", "-c", script]})
+        elif a == "--no-pid-ns":
+            pid_ns = False
         elif a == "--":
             args = rest
             break
@@ -75,9 +88,17 @@ def main(argv):
             break
     if not args:
         args = ["sh"]
+    config = spec(rootfs, args, tty, env, cwd)
+    if hooks:
+        config["hooks"] = hooks
+    if not pid_ns:
+        config["linux"]["namespaces"] = [n for n in config["linux"]["namespaces"]
+                                         if n["type"] != "pid"]
+        # A signal that dumps core must not fill the disk.
+        config["process"]["rlimits"].append({"type": "RLIMIT_CORE", "hard": 0, "soft": 0})
     os.makedirs(bundle, exist_ok=True)
     with open(os.path.join(bundle, "config.json"), "w") as f:
-        json.dump(spec(rootfs, args, tty, env, cwd), f, indent=1)
+        json.dump(config, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -208,6 +208,13 @@ static void test_names_cannot_escape(void **state)
 	}
 }
 
+/* GLib returned TRUE, its error set (twice), for an optional argument it
+ * could not convert (found by fuzz_opts): the shim ran on regardless. */
+static void test_unconvertible_optional_arg(void **state)
+{
+	expect((const char *[]){BASE, "--api-version=5\x9a", NULL}, "Invalid --api-version");
+}
+
 static void test_version(void **state)
 {
 	const char *v = opts_version_text();
@@ -275,6 +282,7 @@ int main(void)
 		cmocka_unit_test(test_conmon_messages),
 		cmocka_unit_test(test_log_driver_rules),
 		cmocka_unit_test(test_names_cannot_escape),
+		cmocka_unit_test(test_unconvertible_optional_arg),
 		cmocka_unit_test(test_version),
 		cmocka_unit_test(test_restore_argv),
 		cmocka_unit_test(test_runtime_argv_order),
