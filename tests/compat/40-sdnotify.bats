@@ -1,15 +1,15 @@
 #!/usr/bin/env bats
 # podman run --sdnotify=conmon and =container, with tether and with conmon:
 # what reaches systemd's NOTIFY_SOCKET. Here the socket is this test's own
-# (notify_listen.py records every datagram); inside the container a static
-# sdnotify helper (sdnotify.c, built here: busybox has no systemd-notify)
+# (tests/lib/notify_listen.py records every datagram); inside the container a static
+# sdnotify helper (tests/lib/sdnotify.c, built here: busybox has no systemd-notify)
 # speaks sd_notify to the monitor's proxy socket.
 
 load helpers
 
 setup_file() {
 	compat_setup_file
-	cc -static -O2 -o "$BATS_FILE_TMPDIR/sdnotify" "$BATS_TEST_DIRNAME/sdnotify.c" ||
+	cc -static -O2 -o "$BATS_FILE_TMPDIR/sdnotify" "$BATS_TEST_DIRNAME/../lib/sdnotify.c" ||
 		skip "cannot build a static helper (no cc or no static libc: libc6-dev)"
 	export HELPER=$BATS_FILE_TMPDIR/sdnotify
 }
@@ -24,7 +24,7 @@ listen() {
 	export NOTIFY_SOCKET=$BATS_TEST_TMPDIR/notify.$MON.sock NOTIFIED=$BATS_TEST_TMPDIR/notified.$MON
 	[ -z "${LISTENER:-}" ] || kill "$LISTENER" 2>/dev/null
 	rm -f "$NOTIFY_SOCKET" "$NOTIFIED"
-	python3 "$BATS_TEST_DIRNAME/notify_listen.py" "$NOTIFY_SOCKET" "$NOTIFIED" </dev/null 3>&- &
+	python3 "$BATS_TEST_DIRNAME/../lib/notify_listen.py" --text "$NOTIFY_SOCKET" "$NOTIFIED" </dev/null 3>&- &
 	LISTENER=$!
 	wait_until 10 test -S "$NOTIFY_SOCKET"
 }
