@@ -39,6 +39,8 @@ struct ctl_service {
 	int stop_timeout; /* seconds; 0: never SIGKILL */
 	struct ctl_health health;
 	int64_t replay_size; /* bytes of output kept for attach --replay */
+	char *memory_warn;   /* tether(8) --memory-warn, as given; NULL: none */
+	int memory_warn_signal;
 };
 
 /* As given on create's and run's command line. */
@@ -49,12 +51,13 @@ struct ctl_service_args {
 	char *health_cmd, *health_on_failure;
 	int health_interval, health_timeout, health_retries, health_start_period; /* -1 */
 	char *replay_size;
+	char *memory_warn, *memory_warn_signal;
 };
 #define CTL_SERVICE_ARGS_INIT                                                                      \
 	{                                                                                          \
-		NULL, NULL, -1, NULL, NULL, -1, -1, -1, -1, NULL                                   \
+		NULL, NULL, -1, NULL, NULL, -1, -1, -1, -1, NULL, NULL, NULL                       \
 	}
-#define CTL_SERVICE_N_ENTRIES 10
+#define CTL_SERVICE_N_ENTRIES 12
 
 /* With -t, this much of the latest output is kept for attach --replay. */
 #define CTL_REPLAY_SIZE_TERMINAL (64 * 1024)

@@ -8,6 +8,7 @@
 #include "tether/signame.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define CONTAINER_NOTIFY_DIR "/run/notify"
@@ -52,6 +53,11 @@ void ctl_service_args_entries(struct ctl_service_args *a, GOptionEntry ret[CTL_S
 		 "Seconds after its start in which failures do not count (0)", "SECONDS"},
 		{"health-on-failure", 0, 0, G_OPTION_ARG_STRING, &a->health_on_failure,
 		 "Once unhealthy: none (default), kill or restart", "ACTION"},
+		{"memory-warn", 0, 0, G_OPTION_ARG_STRING, &a->memory_warn,
+		 "Warn (an event) when its memory passes this: bytes (k, m, g) or N% of its limit",
+		 "SIZE|N%"},
+		{"memory-warn-signal", 0, 0, G_OPTION_ARG_STRING, &a->memory_warn_signal,
+		 "Also send it this signal with each warning", "SIGNAL"},
 		{"replay-size", 0, 0, G_OPTION_ARG_STRING, &a->replay_size,
 		 "Output the shim keeps for attach --replay (default: 64k with -t, else 0)",
 		 "SIZE"},
@@ -66,6 +72,21 @@ void ctl_service_args_clear(struct ctl_service_args *a)
 	g_clear_pointer(&a->health_cmd, g_free);
 	g_clear_pointer(&a->health_on_failure, g_free);
 	g_clear_pointer(&a->replay_size, g_free);
+	g_clear_pointer(&a->memory_warn, g_free);
+	g_clear_pointer(&a->memory_warn_signal, g_free);
+}
+
+/* "N%" (1-100) or a size (the shim checks again, more strictly). */
+static bool memory_warn_valid(const char *text)
+{
+	size_t len = strlen(text);
+	if (len > 1 && text[len - 1] == '%') {
+		char *end = NULL;
+		long v = strtol(text, &end, 10);
+		return g_ascii_isdigit(text[0]) && end == text + len - 1 && v >= 1 && v <= 100;
+	}
+	int64_t bytes = 0;
+	return ctl_logcfg_parse_size(text, &bytes) == 0 && bytes > 0;
 }
 
 bool ctl_service_from_args(const struct ctl_service_args *a, const char *notify_socket,
@@ -113,6 +134,17 @@ bool ctl_service_from_args(const struct ctl_service_args *a, const char *notify_
 		return ctl_usage_error(error,
 				       "invalid --health-on-failure '%s' (none, kill or restart)",
 				       a->health_on_failure);
+	if (a->memory_warn != NULL && !memory_warn_valid(a->memory_warn))
+		return ctl_usage_error(
+			error, "invalid --memory-warn '%s': bytes (with k, m or g) or 1%%-100%%",
+			a->memory_warn);
+	if (a->memory_warn_signal != NULL &&
+	    (a->memory_warn == NULL ||
+	     (svc.memory_warn_signal = signame_parse(a->memory_warn_signal)) < 0))
+		return ctl_usage_error(error, "invalid --memory-warn-signal '%s'%s",
+				       a->memory_warn_signal,
+				       a->memory_warn == NULL ? ": it needs --memory-warn" : "");
+	svc.memory_warn = a->memory_warn;
 	svc.replay_size = terminal ? CTL_REPLAY_SIZE_TERMINAL : 0;
 	if (a->replay_size != NULL &&
 	    (ctl_logcfg_parse_size(a->replay_size, &svc.replay_size) < 0 || svc.replay_size < 0 ||
@@ -148,6 +180,14 @@ void ctl_service_shim_args(const struct ctl_service *svc, const char *notify_soc
 	if (svc->stop_timeout > 0) {
 		g_ptr_array_add(a, g_strdup("--stop-timeout"));
 		g_ptr_array_add(a, g_strdup_printf("%d", svc->stop_timeout));
+	}
+	if (svc->memory_warn != NULL) {
+		g_ptr_array_add(a, g_strdup("--memory-warn"));
+		g_ptr_array_add(a, g_strdup(svc->memory_warn));
+	}
+	if (svc->memory_warn_signal > 0) {
+		g_ptr_array_add(a, g_strdup("--memory-warn-signal"));
+		g_ptr_array_add(a, g_strdup_printf("%d", svc->memory_warn_signal));
 	}
 	if (svc->replay_size > 0) {
 		g_ptr_array_add(a, g_strdup("--replay-size"));

@@ -30,6 +30,7 @@ void ctl_state_clear(struct ctl_state *st)
 	st->interactive = false;
 	g_free(st->service.health.cmd);
 	g_free(st->service.health.on_failure);
+	g_free(st->service.memory_warn);
 	st->service = (struct ctl_service){0};
 	st->shim_pid = 0;
 	st->pid = 0;
@@ -68,6 +69,10 @@ char *ctl_state_to_json(const struct ctl_state *st)
 	if (st->service.stop_timeout > 0)
 		json_object_object_add(obj, "stop_timeout",
 				       json_object_new_int(st->service.stop_timeout));
+	add_str(obj, "memory_warn", st->service.memory_warn);
+	if (st->service.memory_warn_signal > 0)
+		json_object_object_add(obj, "memory_warn_signal",
+				       json_object_new_int(st->service.memory_warn_signal));
 	if (st->service.replay_size > 0)
 		json_object_object_add(obj, "replay_size",
 				       json_object_new_int64(st->service.replay_size));
@@ -130,7 +135,7 @@ int ctl_state_from_json(const char *text, size_t len, struct ctl_state *ret_st)
 	if (obj == NULL || !json_object_is_type(obj, json_type_object))
 		return -EINVAL;
 	struct ctl_state st = {0};
-	int64_t max_files = 0, stop_signal = 0, stop_timeout = 0;
+	int64_t max_files = 0, stop_signal = 0, stop_timeout = 0, warn_signal = 0;
 	g_autofree char *sdnotify = NULL;
 	int r = 0;
 	if ((r = get_str(obj, "id", true, &st.id)) < 0 ||
@@ -147,6 +152,8 @@ int ctl_state_from_json(const char *text, size_t len, struct ctl_state *ret_st)
 	    (r = get_int(obj, "stop_signal", 64, &stop_signal)) < 0 ||
 	    (r = get_int(obj, "stop_timeout", INT32_MAX, &stop_timeout)) < 0 ||
 	    (r = get_int(obj, "replay_size", 16 << 20, &st.service.replay_size)) < 0 ||
+	    (r = get_str(obj, "memory_warn", false, &st.service.memory_warn)) < 0 ||
+	    (r = get_int(obj, "memory_warn_signal", 64, &warn_signal)) < 0 ||
 	    (sdnotify != NULL &&
 	     (r = ctl_service_sdnotify_from_name(sdnotify, &st.service.sdnotify)) < 0) ||
 	    (r = get_pid(obj, "shim_pid", &st.shim_pid)) < 0 ||
@@ -157,6 +164,7 @@ int ctl_state_from_json(const char *text, size_t len, struct ctl_state *ret_st)
 	st.log_max_files = (int)max_files;
 	st.service.stop_signal = (int)stop_signal;
 	st.service.stop_timeout = (int)stop_timeout;
+	st.service.memory_warn_signal = (int)warn_signal;
 	json_object *ho = NULL;
 	if (json_object_object_get_ex(obj, "health", &ho) &&
 	    json_object_is_type(ho, json_type_object)) {

@@ -81,3 +81,26 @@ assert 32 << 20 <= ev["usage"] <= 64 << 20, ev' "$T/events"
 	[ "$EXIT_CODE" = 0 ]
 	grep -q -- "--memory-warn 80%: the container has no memory limit" "$T/diag"
 }
+
+@test "memory: tetherctl run --memory-warn passes it on and keeps it" {
+	load ../lib/ctl
+	ctl_setup
+	python3 - "$BUNDLE/config.json" <<-'PY'
+	import json, sys
+	c = json.load(open(sys.argv[1]))
+	c["linux"]["resources"] = {"memory": {"limit": 64 << 20, "swap": 64 << 20}}
+	json.dump(c, open(sys.argv[1], "w"))
+	PY
+	ctl run -b "$BUNDLE" --memory-warn 50% --memory-warn-signal USR1 mem-ctl-000001 sh -c "$FILL"
+	n=$(ctl logs mem-ctl-000001 | sed -n 's/^stopped after \([0-9]*\) MiB$/\1/p')
+	[ -n "$n" ] && [ "$n" -ge 32 ] && [ "$n" -lt 64 ]
+	grep -q '"memory_warn":"50%"' "$ROOT/containers/mem-ctl-000001/state.json" ||
+		grep -q '"memory_warn": *"50%"' "$ROOT/containers/mem-ctl-000001/state.json"
+	run ctl run -d -b "$BUNDLE" --memory-warn 0% mem-ctl-000002
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"invalid --memory-warn '0%'"* ]]
+	run ctl run -d -b "$BUNDLE" --memory-warn-signal USR1 mem-ctl-000003
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"it needs --memory-warn"* ]]
+	ctl_teardown
+}
