@@ -149,6 +149,10 @@ two" ]
 	make_test_bundle -- sh -c 'echo out; echo err >&2; exit 4'
 	# The daemonized monitor is a fork, so valgrind follows it; the runtime
 	# and the exit command are exec'd and run natively.
+	# The shim linked dynamically (make check builds it): valgrind cannot
+	# replace a static glibc's malloc.
+	MONITOR=${TETHER_BUILD:-$(dirname "$MONITOR")}/tether-dynamic
+	[ -x "$MONITOR" ] || { echo "$MONITOR is not built (make check builds it)" >&2; return 1; }
 	local vg=(valgrind --quiet --error-exitcode=99 --leak-check=full
 		--errors-for-leak-kinds=definite --show-leak-kinds=definite
 		--child-silent-after-fork=no --trace-children=no --log-file="$T/vg.%p")
