@@ -1387,6 +1387,11 @@ def shown_path(path):
     return path if rel.startswith("..") else rel
 
 
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
 def machine_facts(o):
     cpu = "?"
     try:
@@ -1420,7 +1425,7 @@ def machine_facts(o):
         ("tether", "%s (%s; git %s%s)" % (tether_v, shown_path(o.tether), git,
                                          " + local changes" if dirty else "")),
         ("work dir", fs_type(o.tmpdir)),
-        ("load average at start", o.loadavg),
+        ("load average at start / at the end", "%s / %s" % (o.loadavg, loadavg())),
     ]
 
 
@@ -1507,8 +1512,7 @@ def main(argv):
     for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(s, on_signal)
 
-    with open("/proc/loadavg") as f:
-        o.loadavg = " ".join(f.read().split()[:3])  # other work on the machine skews it all
+    o.loadavg = loadavg()  # other work on the machine skews it all
     started = datetime.datetime.now().astimezone()
     t_start = time.monotonic()
     bench = Bench(o)
