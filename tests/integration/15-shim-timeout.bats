@@ -13,7 +13,9 @@ teardown() {
 }
 
 @test "-T 1: a container still running after 1 s is killed; the exit file says -1" {
-	make_test_bundle -- sh -c 'echo started; sleep 100 & wait'
+	# A duration of its own: other test runs on this machine sleep too.
+	local secs=$((100000 + RANDOM))
+	make_test_bundle -- sh -c "echo started; sleep $secs & wait"
 	monitor_create -T 1
 	runtime_start
 	wait_exit_file 10
@@ -21,7 +23,7 @@ teardown() {
 	log_stream stdout | grep -qx started
 	# Nothing of it is left running: the whole process group went.
 	[ "$(runtime_state)" = stopped ]
-	not pgrep -f "sleep 100"
+	not pgrep -f "sleep $secs"
 }
 
 @test "-T: a container that ends in time keeps its own exit code" {
