@@ -59,11 +59,26 @@ setup_file() {
 	UNIT
 	# systemd as PID 1 of its own namespaces: /run, the unit directories
 	# and /proc are its own; everything else (this test's files) is shared.
-	cat >"$S/boot.sh" <<-BOOT
+	# /sys/fs/cgroup gets a tmpfs of its own holding the host's hierarchies,
+	# so that the directories systemd makes for the controllers it mounts
+	# stay in its namespace.
+	cat >"$S/boot.sh" <<-'BOOT'
 	#!/bin/sh
+	set -e
+	mount --make-rprivate /
 	mount -t tmpfs tmpfs /run
 	mount --bind "$S/units" /etc/systemd/system
 	mount -t tmpfs tmpfs /lib/systemd/system
+	mkdir /run/cg
+	mount -t tmpfs -o mode=755 cgroup /run/cg
+	for d in /sys/fs/cgroup/*; do
+		if mountpoint -q "$d"; then
+			mkdir "/run/cg/${d##*/}"
+			mount --bind "$d" "/run/cg/${d##*/}"
+		fi
+	done
+	umount -l /sys/fs/cgroup
+	mount --move /run/cg /sys/fs/cgroup
 	exec env container=tether-test /lib/systemd/systemd --system --log-target=console --unit=default.target
 	BOOT
 	chmod +x "$S/boot.sh"
