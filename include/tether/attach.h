@@ -55,6 +55,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(attach, attach_free)
 
 void attach_broadcast(struct attach *a, int stream, const char *data, size_t len);
 
+/* Accept the clients waiting in the socket's backlog now, as the loop would
+ * have: they connected before what happens next (the container's exit). */
+void attach_accept_pending(struct attach *a);
+
 /* At exit: give clients up to timeout_ms to take their queued output, then
  * close them (they read EOF) and remove the socket and the symlink. */
 void attach_shutdown(struct attach *a, int timeout_ms);

@@ -210,6 +210,11 @@ static gboolean on_listen(int fd, GIOCondition revents, gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
+void attach_accept_pending(struct attach *a)
+{
+	(void)on_listen(a->listen_fd, G_IO_IN, a);
+}
+
 static int bind_in_dir(int fd, int dir_fd, const char *name)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};

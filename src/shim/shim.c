@@ -546,6 +546,11 @@ static int finish(struct shim *s)
 	if (oom_check(s->oom))
 		exitfile_write_oom(o);
 
+	/* A client that connected before the exit (podman run connects, then
+	 * starts the container) gets all the output, even when the exit came
+	 * before the loop accepted it. */
+	if (s->attach != NULL)
+		attach_accept_pending(s->attach);
 	stdio_drain(s);
 	stdio_close(s);
 	int r = log_finish(s->log, !o->no_sync_log);

@@ -15,17 +15,12 @@ setup_file() {
 }
 teardown_file() { compat_teardown_file; }
 
-teardown() {
-	[ -z "${LISTENER:-}" ] || kill "$LISTENER" 2>/dev/null || true
-}
-
 # listen: a fresh NOTIFY_SOCKET for $MON; what arrives goes to $NOTIFIED.
 listen() {
 	export NOTIFY_SOCKET=$BATS_TEST_TMPDIR/notify.$MON.sock NOTIFIED=$BATS_TEST_TMPDIR/notified.$MON
-	[ -z "${LISTENER:-}" ] || kill "$LISTENER" 2>/dev/null
 	rm -f "$NOTIFY_SOCKET" "$NOTIFIED"
-	python3 "$BATS_TEST_DIRNAME/../lib/notify_listen.py" --text "$NOTIFY_SOCKET" "$NOTIFIED" </dev/null 3>&- &
-	LISTENER=$!
+	spawn "$BATS_TEST_TMPDIR/listener.$MON.log" \
+		python3 "$BATS_TEST_DIRNAME/../lib/notify_listen.py" --text "$NOTIFY_SOCKET" "$NOTIFIED"
 	wait_until 10 test -S "$NOTIFY_SOCKET"
 }
 

@@ -12,18 +12,12 @@ setup_file() {
 }
 teardown_file() { compat_teardown_file; }
 
-teardown() {
-	[ -z "${SERVICE:-}" ] || kill "$SERVICE" 2>/dev/null || true
-}
-
 # service: podman system service for $MON on a socket of its own.
 service() {
 	SOCK=$BATS_TEST_TMPDIR/api.$MON.sock
-	[ -z "${SERVICE:-}" ] || kill "$SERVICE" 2>/dev/null
 	pod_argv
-	"${POD_ARGV[@]}" system service --time 0 "unix://$SOCK" \
-		>"$BATS_TEST_TMPDIR/service.$MON.log" 2>&1 </dev/null 3>&- &
-	SERVICE=$!
+	spawn "$BATS_TEST_TMPDIR/service.$MON.log" \
+		"${POD_ARGV[@]}" system service --time 0 "unix://$SOCK"
 	wait_until 20 test -S "$SOCK"
 }
 

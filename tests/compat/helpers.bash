@@ -145,6 +145,17 @@ log_has() {
 	[[ "$(pod logs "$ID" 2>&1)" == *"$1"* ]]
 }
 
+# spawn LOG CMD...: start a helper (a listener, a service) for the scenario,
+# its output in LOG; SPAWNED is its pid. run_monitors ends it afterwards (the
+# scenario runs in a subshell: its variables die with it, its helpers not).
+spawn() {
+	local log=$1
+	shift
+	"$@" >"$log" 2>&1 </dev/null 3>&- &
+	SPAWNED=$!
+	echo "$SPAWNED" >>"$BATS_TEST_TMPDIR/spawned"
+}
+
 # run_monitors: run 'scenario' once per monitor (MON set, errexit off),
 # its transcript in $BATS_TEST_TMPDIR/MON, and remove what it left.
 run_monitors() {
@@ -158,6 +169,10 @@ run_monitors() {
 			cd "$BATS_TEST_TMPDIR" || exit
 			scenario
 		) >"$BATS_TEST_TMPDIR/$mon" 2>"$BATS_TEST_TMPDIR/$mon.err" </dev/null
+		if [ -e "$BATS_TEST_TMPDIR/spawned" ]; then
+			xargs -r kill <"$BATS_TEST_TMPDIR/spawned" 2>/dev/null || true
+			rm -f "$BATS_TEST_TMPDIR/spawned"
+		fi
 		MON=$mon pod rm -af -t 0 >/dev/null 2>&1 || true
 	done
 }
