@@ -29,8 +29,8 @@ ctl run --bundle "$work/bundle" "$id"
 code=$?
 set -e
 
-say "tetherctl ps"
-ctl ps
+say "tetherctl ps --all   (the exited container and its exit code)"
+ctl ps --all
 say "tetherctl logs --timestamps $id   (read back from tether's k8s-file log)"
 ctl logs --timestamps "$id"
 say "the container's exit code"
