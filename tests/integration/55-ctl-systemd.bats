@@ -110,6 +110,11 @@ teardown_file() {
 	[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
 	kill -KILL "$(cat "$S/unshare.pid")" 2>/dev/null || true
 	local i
+	for i in $(seq 100); do
+		kill -0 "$(cat "$S/unshare.pid")" 2>/dev/null || break
+		sleep 0.1
+	done
+	release_cgroup_hierarchies
 	for i in $(seq 200); do
 		cut -d: -f2 /proc/self/cgroup | sort | cmp -s - "$S/cgroups.before" && break
 		sleep 0.1
@@ -119,6 +124,24 @@ teardown_file() {
 		cat /proc/self/cgroup >&2
 		return 1
 	}
+}
+
+# release_cgroup_hierarchies: a v1 hierarchy the test's systemd mounted
+# lives on while it has child cgroups, even with nothing mounted and no
+# process left. Mount each such hierarchy here, remove its (empty) cgroups
+# deepest first, and unmount it: then the kernel lets it go.
+release_cgroup_hierarchies() {
+	local h d
+	for h in $(cut -d: -f2 /proc/self/cgroup | sort | comm -23 - "$S/cgroups.before"); do
+		case $h in name=* | "") continue ;; esac
+		d=$(mktemp -d)
+		if mount -t cgroup -o "$h" cgroup "$d" 2>/dev/null; then
+			find "$d" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null
+			umount "$d"
+		fi
+		rmdir "$d"
+	done
+	true
 }
 
 # sysctl_in ARGS...: systemctl against the test's systemd.
