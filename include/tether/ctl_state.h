@@ -73,6 +73,12 @@ bool ctl_shim_alive(pid_t pid, const char *shim, const char *id);
 enum ctl_status ctl_status_get(const struct ctl_context *ctx, const char *cdir,
 			       const struct ctl_state *st, int *ret_exit_code);
 
+/* What most verbs start with: the container's directory (g_free), its
+ * state (lenient; ctl_state_clear it) and status, with the exit code when
+ * it exited. NULL and "no such container" when there is none. */
+char *ctl_container_open(const struct ctl_context *ctx, const char *id, struct ctl_state *ret_st,
+			 enum ctl_status *ret_status, int *ret_code, GError **error);
+
 /* pause and resume: run the runtime's verb when the container is in the
  * state need, else fail with a message naming the state it is in. */
 int ctl_pause_resume(struct ctl_context *ctx, const char *verb, enum ctl_status need, int argc,

@@ -74,13 +74,12 @@ int ctl_attach_main(struct ctl_context *ctx, int argc, char **argv, GError **err
 			    detach_keys);
 		return -1;
 	}
-	g_autofree char *cdir = ctl_lookup_container(ctx, id, error);
+	struct ctl_state st;
+	int code;
+	enum ctl_status status;
+	g_autofree char *cdir = ctl_container_open(ctx, id, &st, &status, &code, error);
 	if (cdir == NULL)
 		return -1;
-	struct ctl_state st;
-	ctl_state_load_lenient(cdir, id, &st);
-	int code = 0;
-	enum ctl_status status = ctl_status_get(ctx, cdir, &st, &code);
 	bool terminal = st.terminal, interactive = st.interactive;
 	ctl_state_clear(&st);
 	if (status != CTL_STATUS_RUNNING && status != CTL_STATUS_PAUSED) {

@@ -240,13 +240,12 @@ static int exec_parsed(struct ctl_context *ctx, const struct exec_opts *o, int a
 			    o->detach_keys);
 		return -1;
 	}
-	g_autofree char *cdir = ctl_lookup_container(ctx, id, error);
+	struct ctl_state st;
+	int code;
+	enum ctl_status status;
+	g_autofree char *cdir = ctl_container_open(ctx, id, &st, &status, &code, error);
 	if (cdir == NULL)
 		return -1;
-	struct ctl_state st;
-	ctl_state_load_lenient(cdir, id, &st);
-	int code = 0;
-	enum ctl_status status = ctl_status_get(ctx, cdir, &st, &code);
 	ctl_state_clear(&st);
 	if (status != CTL_STATUS_RUNNING) {
 		g_set_error(error, CTL_ERROR, CTL_ERROR_RUNNING,

@@ -60,13 +60,12 @@ int ctl_inspect_main(struct ctl_context *ctx, int argc, char **argv, GError **er
 	if (!ctl_one_id("inspect", argc, error))
 		return -1;
 	const char *id = argv[1];
-	g_autofree char *cdir = ctl_lookup_container(ctx, id, error);
+	struct ctl_state st;
+	int code;
+	enum ctl_status status;
+	g_autofree char *cdir = ctl_container_open(ctx, id, &st, &status, &code, error);
 	if (cdir == NULL)
 		return -1;
-	struct ctl_state st;
-	ctl_state_load_lenient(cdir, id, &st);
-	int code = 0;
-	enum ctl_status status = ctl_status_get(ctx, cdir, &st, &code);
 
 	g_autoptr(json_object) out = json_object_new_object();
 	json_object_object_add(out, "id", json_object_new_string(id));

@@ -10,13 +10,12 @@ int ctl_pause_resume(struct ctl_context *ctx, const char *verb, enum ctl_status 
 	if (!ctl_one_id(verb, argc, error))
 		return -1;
 	const char *id = argv[1];
-	g_autofree char *cdir = ctl_lookup_container(ctx, id, error);
+	struct ctl_state st;
+	int code;
+	enum ctl_status status;
+	g_autofree char *cdir = ctl_container_open(ctx, id, &st, &status, &code, error);
 	if (cdir == NULL)
 		return -1;
-	struct ctl_state st;
-	ctl_state_load_lenient(cdir, id, &st);
-	int code = 0;
-	enum ctl_status status = ctl_status_get(ctx, cdir, &st, &code);
 	ctl_state_clear(&st);
 	if (status != need) {
 		g_set_error(error, CTL_ERROR, CTL_ERROR_RUNNING,

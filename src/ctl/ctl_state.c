@@ -324,3 +324,15 @@ enum ctl_status ctl_status_get(const struct ctl_context *ctx, const char *cdir,
 	}
 	return status;
 }
+
+char *ctl_container_open(const struct ctl_context *ctx, const char *id, struct ctl_state *ret_st,
+			 enum ctl_status *ret_status, int *ret_code, GError **error)
+{
+	char *cdir = ctl_lookup_container(ctx, id, error);
+	if (cdir == NULL)
+		return NULL;
+	ctl_state_load_lenient(cdir, id, ret_st);
+	*ret_code = 0;
+	*ret_status = ctl_status_get(ctx, cdir, ret_st, ret_code);
+	return cdir;
+}

@@ -45,13 +45,12 @@ int ctl_stop_main(struct ctl_context *ctx, int argc, char **argv, GError **error
 		return -1;
 	}
 	const char *id = argv[1];
-	g_autofree char *cdir = ctl_lookup_container(ctx, id, error);
+	struct ctl_state st;
+	int code;
+	enum ctl_status status;
+	g_autofree char *cdir = ctl_container_open(ctx, id, &st, &status, &code, error);
 	if (cdir == NULL)
 		return -1;
-	struct ctl_state st;
-	ctl_state_load_lenient(cdir, id, &st);
-	int code = 0;
-	enum ctl_status status = ctl_status_get(ctx, cdir, &st, &code);
 	int r = 0;
 	if (status == CTL_STATUS_EXITED)
 		goto done;
