@@ -33,9 +33,11 @@ void startup_lower_oom_score(struct shim *s)
 }
 /* The caller's first process exits once the pidfile names the monitor; the
  * monitor waits on a gate until then, so no caller ever reads a pidfile
- * naming a process that has already done something. */
+ * naming a process that has already done something, and then until that
+ * process is gone. */
 bool startup_daemonize(struct shim *s)
 {
+	pid_t first = getpid();
 	int gate[2];
 	if (pipe2(gate, O_CLOEXEC) < 0) {
 		shim_fail(s, g_strdup_printf("pipe: %s", g_strerror(errno)));
@@ -74,6 +76,17 @@ bool startup_daemonize(struct shim *s)
 	close(gate[0]);
 	if (n != 1)
 		_exit(1); /* the parent reported why */
+	/* Wait for the reparenting its exit brings: a service manager told
+	 * MAINPID=us before that sees a process that is not its child and may
+	 * never learn how it exits (systemd then records the first process's
+	 * 0, not the container's code). */
+	for (int i = 0; getppid() == first; i++) {
+		if (i == 2000) {
+			diag_warn("our first process %d has not exited after 2 s", (int)first);
+			break;
+		}
+		(void)usleep(1000);
+	}
 	return true;
 }
 /* --exec-attach: the exec's attach socket and FIFOs exist; podman waits for

@@ -105,6 +105,12 @@ state() {
 	pod inspect "$ID" --format '{{.State.Status}} {{.State.ExitCode}}'
 }
 
+# refute CMD...: CMD must fail. A bare "! CMD" inside a bats test asserts
+# nothing (set -e exempts it); a function returning its negation does.
+refute() {
+	! "$@"
+}
+
 # wait_until SECONDS COMMAND...: poll (every 0.1 s) until COMMAND succeeds.
 wait_until() {
 	local n=$(($1 * 10 * ${TEST_TIMEOUT_SCALE:-1}))

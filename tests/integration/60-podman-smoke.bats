@@ -31,5 +31,5 @@ teardown_file() { compat_teardown_file; }
 	[ "$(state)" = "exited 7" ]
 	[ "$(pod logs "$ID")" = "$(printf 'started\ngot-term')" ]
 	pod rm "$ID"
-	! pgrep -f -- "-c $ID" >/dev/null
+	refute pgrep -f -- "-c $ID" >/dev/null
 }

@@ -52,14 +52,14 @@ check_exposition() {
 	grep -qx 'tether_container_running{container_id="metrics-idle-1",name="idle"} 1' "$BATS_TEST_TMPDIR/m"
 	grep -qx 'tether_attach_clients{container_id="metrics-idle-1",name="idle"} 0' "$BATS_TEST_TMPDIR/m"
 	# The exited container's shim is gone: nothing of it in a sweep.
-	! grep -q metrics-gone-1 "$BATS_TEST_TMPDIR/m"
+	refute grep -q metrics-gone-1 "$BATS_TEST_TMPDIR/m"
 	# Each shim reports its own memory and fds.
 	[ "$(grep -c '^tether_shim_open_fds{' "$BATS_TEST_TMPDIR/m")" = 2 ]
 	grep -E '^tether_shim_resident_memory_bytes\{container_id="metrics-idle-1",name="idle"\} [1-9][0-9]{5,}$' "$BATS_TEST_TMPDIR/m"
 	# Named ones only; one whose shim is gone is an error.
 	ctl stats --prometheus metrics-idle-1 >"$BATS_TEST_TMPDIR/one"
 	check_exposition "$BATS_TEST_TMPDIR/one"
-	! grep -q metrics-writer-1 "$BATS_TEST_TMPDIR/one"
+	refute grep -q metrics-writer-1 "$BATS_TEST_TMPDIR/one"
 	run ctl stats --prometheus metrics-gone-1
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"no metrics from the shim of metrics-gone-1"* ]]

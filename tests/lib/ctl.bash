@@ -3,6 +3,12 @@
 #
 # TETHERCTL_SHIM=/usr/bin/conmon runs the same tests with conmon as the shim.
 
+# refute CMD...: CMD must fail. A bare "! CMD" inside a bats test asserts
+# nothing (set -e exempts it); a function returning its negation does.
+refute() {
+	! "$@"
+}
+
 # ctl_setup: $REPO, $TETHERCTL, $SHIM, a busybox $ROOTFS, a per-test state
 # $ROOT and a bundle $BUNDLE (running `true`). A binary that is not built is
 # a failure, not a skip: make builds it first, so its absence is a bug.

@@ -138,6 +138,12 @@ not() {
 
 # --- waiting ----------------------------------------------------------------
 
+# refute CMD...: CMD must fail. A bare "! CMD" inside a bats test asserts
+# nothing (set -e exempts it); a function returning its negation does.
+refute() {
+	! "$@"
+}
+
 # wait_for COND [TIMEOUT]: poll the shell condition COND (eval'd) every 20 ms
 # until it holds (status 0) or TIMEOUT seconds (default 10, may be
 # fractional, times $TEST_TIMEOUT_SCALE) pass (status 1).

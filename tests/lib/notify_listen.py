@@ -8,7 +8,10 @@ with SO_PASSCRED as systemd has it, and appends one JSON line to OUT per
 datagram: {"pid": SENDER, "t": MONOTONIC_SECONDS, "msg": TEXT}. With
 --on-ready, CMD (a shell command) runs as soon as a datagram holds READY=1,
 and its output is recorded as "on_ready" in that line: a test uses it to see
-the container's state at the very moment readiness was announced. With
+the container's state at the very moment readiness was announced. A
+datagram naming MAINPID= also records "mainpid_parent": the command name of
+that process's parent when the datagram came (systemd supervises a main
+process that is not its child only blindly). With
 --text each datagram is one plain line instead, newlines in it written as a
 literal backslash-n. SOCKET (mode 0777: any container user may send) exists
 once it listens. Runs until SIGTERM or SIGINT.
@@ -22,6 +25,17 @@ import struct
 import subprocess
 import sys
 import time
+
+
+def parent_comm(pid):
+    """The command name of PID's parent, as it is now."""
+    try:
+        with open("/proc/%s/status" % pid) as f:
+            ppid = [l.split()[1] for l in f if l.startswith("PPid:")][0]
+        with open("/proc/%s/comm" % ppid) as f:
+            return f.read().strip()
+    except (OSError, IndexError):
+        return None
 
 
 def main():
@@ -52,6 +66,9 @@ def main():
                 out.write(msg.decode(errors="replace").replace("\n", "\\n") + "\n")
                 continue
             rec = {"pid": pid, "t": time.monotonic(), "msg": msg.decode(errors="replace")}
+            mainpid = [f[8:] for f in rec["msg"].split("\n") if f.startswith("MAINPID=")]
+            if mainpid:
+                rec["mainpid_parent"] = parent_comm(mainpid[0])
             if a.on_ready and "READY=1" in rec["msg"].split("\n"):
                 r = subprocess.run(a.on_ready, shell=True, capture_output=True, text=True)
                 rec["on_ready"] = r.stdout.strip()
