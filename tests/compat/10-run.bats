@@ -182,8 +182,13 @@ teardown_file() { compat_teardown_file; }
 		echo "exec while paused: $(scrub "$n1")"
 		say unpause pod unpause "$ID"
 		say running state
-		n1=$(pod exec "$ID" cat /tmp/n)
-		wait_until 10 eval '[ "$(pod exec "$ID" cat /tmp/n)" -gt "$n1" ]' && echo "counting again"
+		# A read can fall between the loop's truncation and its write.
+		wait_until 10 eval 'n1=$(pod exec "$ID" cat /tmp/n) && [ -n "$n1" ]'
+		if wait_until 10 eval '[ "$(pod exec "$ID" cat /tmp/n)" -gt "$n1" ]'; then
+			echo "counting again"
+		else
+			echo "not counting: '$n1', then '$(pod exec "$ID" cat /tmp/n 2>&1)'"
+		fi
 		say rm-f pod rm -f -t 0 "$ID"
 		say gone pod ps -aq
 	}
