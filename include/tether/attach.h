@@ -48,6 +48,14 @@ struct attach *attach_new(const char *bundle, const char *socket_dir, const char
 			  bool full_attach, const struct attach_ops *ops, void *data,
 			  GError **error);
 
+/* Live upgrade (upgrade.h): the socket and each client with what it has
+ * queued, their fds added to keep; and the same, adopted after the exec. */
+struct json_object;
+struct json_object *attach_export(struct attach *a, GArray *keep);
+struct attach *attach_adopt(struct json_object *st, const char *bundle, const char *socket_dir,
+			    const char *cuuid, bool full_attach, const struct attach_ops *ops,
+			    void *data, GError **error);
+
 /* There is room again: read the clients that were waiting. */
 void attach_resume_input(struct attach *a);
 void attach_free(struct attach *a);

@@ -33,6 +33,10 @@ struct control_ops {
 	char *(*metrics)(void *data);
 	/* The last n bytes of output (a JSON array), or NULL: none kept. */
 	json_object *(*replay)(void *data, size_t n);
+	/* Re-execute binary (NULL: our own) keeping everything (upgrade.h);
+	 * NULL once under way (control_upgrade_done answers), or why not (a
+	 * new string). */
+	char *(*upgrade)(void *data, const char *binary);
 };
 
 typedef struct control control;
@@ -47,10 +51,26 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(control, control_free)
  * answered too. */
 void control_event(struct control *c, const char *event, json_object *fields);
 
+/* What a request leaves to the connection: an answer at exit (wait), events
+ * from now on (subscribe), an answer once the upgrade is done. */
+struct control_defer {
+	bool wait;
+	bool subscribe;
+	bool upgrade;
+};
+
 /* Handle one request line; returns the reply (a new reference) or NULL when
- * the answer comes later (wait) or the request was a subscription (then
- * *ret_subscribe is set). Exposed for tests. */
+ * the answer comes later (ret says why). Exposed for tests. */
 json_object *control_handle(const struct control_ops *ops, void *data, const char *line, size_t len,
-			    bool *ret_wait, bool *ret_subscribe);
+			    struct control_defer *ret);
+
+/* Answer every pending "upgrade": ok with fields (taken), or error. */
+void control_upgrade_done(struct control *c, const char *error, json_object *fields);
+
+/* Live upgrade (upgrade.h): the socket and its connections, fds added to
+ * keep; and adopted back after the exec. */
+json_object *control_export(struct control *c, GArray *keep);
+struct control *control_adopt(json_object *st, const char *bundle, const struct control_ops *ops,
+			      void *data, GError **error);
 
 #endif

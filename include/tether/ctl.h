@@ -75,6 +75,7 @@ int ctl_pause_main(struct ctl_context *ctx, int argc, char **argv, GError **erro
 int ctl_resume_main(struct ctl_context *ctx, int argc, char **argv, GError **error);
 int ctl_inspect_main(struct ctl_context *ctx, int argc, char **argv, GError **error);
 int ctl_resize_main(struct ctl_context *ctx, int argc, char **argv, GError **error);
+int ctl_upgrade_main(struct ctl_context *ctx, int argc, char **argv, GError **error);
 int ctl_events_main(struct ctl_context *ctx, int argc, char **argv, GError **error);
 int ctl_gc_main(struct ctl_context *ctx, int argc, char **argv, GError **error);
 int ctl_exec_main(struct ctl_context *ctx, int argc, char **argv, GError **error);

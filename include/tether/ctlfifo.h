@@ -25,6 +25,13 @@ struct ctlfifo *ctlfifo_new(const char *bundle, const struct ctlfifo_ops *ops, v
 void ctlfifo_free(struct ctlfifo *c);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ctlfifo, ctlfifo_free)
 
+/* Live upgrade (upgrade.h): both FIFOs with any partial line, fds added to
+ * keep; and adopted back after the exec. */
+struct json_object;
+struct json_object *ctlfifo_export(struct ctlfifo *c, GArray *keep);
+struct ctlfifo *ctlfifo_adopt(struct json_object *st, const struct ctlfifo_ops *ops, void *data,
+			      GError **error);
+
 /* Parse one ctl line (without "\n"). Returns 0 or -EINVAL. */
 int ctlfifo_parse_ctl(const char *line, int *ret_type, unsigned *ret_a, unsigned *ret_b);
 /* Parse one winsz line. */

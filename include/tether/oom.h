@@ -21,6 +21,12 @@ struct oom *oom_watch(pid_t pid, oom_func func, void *data);
 void oom_free(struct oom *o);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(oom, oom_free)
 
+/* Live upgrade (upgrade.h): the kill count at the start, into st; and back
+ * into a watch made anew after the exec. */
+struct json_object;
+void oom_export(const struct oom *o, struct json_object *st);
+void oom_adopt(struct oom *o, struct json_object *st);
+
 /* Look once more (at exit); true if the container was OOM-killed. */
 bool oom_check(struct oom *o);
 

@@ -70,6 +70,8 @@ struct tether_opts {
 	int health_interval, health_timeout, health_retries, health_start_period;
 	char *health_on_failure;
 	gint64 replay_size;
+	int adopt_state_fd;	   /* --adopt-state: -1, or a live upgrade's state */
+	gboolean upgrade_protocol; /* --live-upgrade-protocol */
 
 	/* derived by opts_validate() */
 	enum diag_level level;

@@ -37,6 +37,9 @@ void sdnotify_free(struct sdnotify *n);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sdnotify, sdnotify_free)
 
 uint64_t sdnotify_get_watchdog_usec(const struct sdnotify *n);
+/* envp (g_get_environ) with NOTIFY_SOCKET and the watchdog's variables as
+ * sdnotify_from_env found them, for the shim's own re-exec (upgrade.h). */
+char **sdnotify_environ(const struct sdnotify *n, char **envp);
 
 /* Send one message (lines joined with '\n'); n may be NULL (nothing
  * happens). Returns 0 or -errno; never blocks. */

@@ -112,6 +112,15 @@ struct shim {
 
 	int oom_score_adj; /* the caller's, restored for the runtime */
 	bool have_oom_score_adj;
+
+	/* Live upgrade (upgrade.h). */
+	char **argv;		 /* as we were started, for the re-exec */
+	char *upgrade_binary;	 /* set while one is under way */
+	guint upgrade_src;	 /* waits for a moment without children in flight */
+	unsigned generation;	 /* upgrades so far */
+	gint64 timeout_deadline; /* -T: monotonic µs, 0 if none */
+	gint64 stop_deadline;	 /* --stop-timeout: monotonic µs, 0 if none */
+	uint64_t lost_before;	 /* log bytes lost by earlier generations */
 };
 
 struct shim *shim_new(struct tether_opts *opts);
@@ -154,6 +163,9 @@ void shim_service_created(struct shim *shim);
 const char *shim_service_started(struct shim *shim);
 /* SIGTERM, SIGINT or SIGQUIT for the container. */
 void shim_service_stop(struct shim *shim, int signo);
+/* After a live upgrade: MAINPID and the watchdog again, a stop under way
+ * re-armed (stop_left_ms, -1: none). */
+void shim_service_adopted(struct shim *shim, int64_t stop_left_ms);
 void shim_service_exited(struct shim *shim, int exit_code);
 void shim_service_failed(struct shim *shim);
 void shim_service_clear(struct shim *shim);
@@ -167,6 +179,12 @@ struct json_object;
 void health_state(struct shim *shim, struct json_object *obj);
 /* "starting", "healthy", "unhealthy", or NULL without --health-cmd. */
 const char *health_status_name(const struct shim *shim);
+/* A check is running (a live upgrade waits for it). */
+bool health_busy(const struct shim *shim);
+/* Live upgrade (upgrade.h): status and streak, and back after the exec
+ * (health_start first). */
+struct json_object *health_export(const struct shim *shim);
+void health_adopt(struct shim *shim, struct json_object *st);
 void health_free(struct shim *shim);
 
 /* The container's process is no longer the runtime's init (it was

@@ -37,6 +37,7 @@ static const struct ctl_verb ctl_verbs[] = {
 	{"checkpoint", ctl_checkpoint_main, "Checkpoint a running container (CRIU)"},
 	{"restore", ctl_restore_main, "Restore a checkpointed container"},
 	{"generate", ctl_generate_main, "Write a systemd unit that runs a container"},
+	{"upgrade", ctl_upgrade_main, "Live-upgrade a container's shim, keeping the container"},
 };
 
 static const struct ctl_verb *find_verb(const char *name)

@@ -4,6 +4,7 @@
 #include "tether/diag.h"
 #include "tether/fdsource.h"
 #include "tether/fdutil.h"
+#include "tether/handover.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -180,6 +181,8 @@ static gboolean on_client(int fd, GIOCondition revents, gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
+static struct client *client_new(struct attach *a, int cfd);
+
 static gboolean on_listen(int fd, GIOCondition revents, gpointer data)
 {
 	struct attach *a = data;
@@ -197,17 +200,23 @@ static gboolean on_listen(int fd, GIOCondition revents, gpointer data)
 		int sndbuf = ATTACH_CLIENT_SNDBUF;
 		if (setsockopt(cfd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)) < 0)
 			(void)setsockopt(cfd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
-		struct client *c = g_new0(struct client, 1);
-		c->owner = a;
-		c->fd = cfd;
-		c->reading = true;
-		c->last_progress = g_get_monotonic_time();
-		g_queue_init(&c->queue);
-		c->source = fdsource_new(cfd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_client, c);
-		a->clients = g_list_prepend(a->clients, c);
+		(void)client_new(a, cfd);
 		diag_debug("attach client fd %d connected", cfd);
 	}
 	return G_SOURCE_CONTINUE;
+}
+
+static struct client *client_new(struct attach *a, int cfd)
+{
+	struct client *c = g_new0(struct client, 1);
+	c->owner = a;
+	c->fd = cfd;
+	c->reading = true;
+	c->last_progress = g_get_monotonic_time();
+	g_queue_init(&c->queue);
+	c->source = fdsource_new(cfd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_client, c);
+	a->clients = g_list_prepend(a->clients, c);
+	return c;
 }
 
 void attach_accept_pending(struct attach *a)
@@ -250,9 +259,11 @@ static bool make_symlink(struct attach *a, const char *bundle, const char *socke
 	return true;
 }
 
-struct attach *attach_new(const char *bundle, const char *socket_dir, const char *cuuid,
-			  bool full_attach, const struct attach_ops *ops, void *data,
-			  GError **error)
+/* The struct, the bundle's fd and the symlink: what a new socket and an
+ * adopted one share. */
+static struct attach *attach_init(const char *bundle, const char *socket_dir, const char *cuuid,
+				  bool full_attach, const struct attach_ops *ops, void *data,
+				  GError **error)
 {
 	g_autoptr(attach) a = g_new0(struct attach, 1);
 	a->ops = ops;
@@ -266,7 +277,16 @@ struct attach *attach_new(const char *bundle, const char *socket_dir, const char
 	}
 	if (!full_attach && !make_symlink(a, bundle, socket_dir, cuuid, error))
 		return NULL;
+	return g_steal_pointer(&a);
+}
 
+struct attach *attach_new(const char *bundle, const char *socket_dir, const char *cuuid,
+			  bool full_attach, const struct attach_ops *ops, void *data,
+			  GError **error)
+{
+	g_autoptr(attach) a = attach_init(bundle, socket_dir, cuuid, full_attach, ops, data, error);
+	if (a == NULL)
+		return NULL;
 	a->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	int r = a->listen_fd < 0 ? -errno : 0;
 	/* The mode of the socket inode becomes the file's: owner only. */
@@ -284,6 +304,74 @@ struct attach *attach_new(const char *bundle, const char *socket_dir, const char
 		return NULL;
 	}
 	a->listen_source = fdsource_new(a->listen_fd, G_IO_IN, on_listen, a);
+	return g_steal_pointer(&a);
+}
+
+json_object *attach_export(struct attach *a, GArray *keep)
+{
+	json_object *st = json_object_new_object();
+	json_object_object_add(st, "listen_fd",
+			       json_object_new_int(handover_keep_fd(keep, a->listen_fd)));
+	json_object_object_add(st, "dropped", json_object_new_int64((int64_t)a->dropped));
+	json_object *clients = json_object_new_array();
+	/* Oldest first, as they connected. */
+	for (GList *l = g_list_last(a->clients); l != NULL; l = l->prev) {
+		struct client *c = l->data;
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "fd", json_object_new_int(handover_keep_fd(keep, c->fd)));
+		json_object_object_add(o, "reading", json_object_new_boolean(c->reading));
+		json_object_object_add(o, "stuck", json_object_new_boolean(c->stuck));
+		json_object_object_add(o, "dropped", json_object_new_int64((int64_t)c->dropped));
+		json_object *queue = json_object_new_array();
+		for (GList *q = c->queue.head; q != NULL; q = q->next) {
+			gsize len;
+			const void *data = g_bytes_get_data(q->data, &len);
+			json_object_array_add(queue, handover_bytes(data, len));
+		}
+		json_object_object_add(o, "queue", queue);
+		json_object_array_add(clients, o);
+	}
+	json_object_object_add(st, "clients", clients);
+	return st;
+}
+
+struct attach *attach_adopt(json_object *st, const char *bundle, const char *socket_dir,
+			    const char *cuuid, bool full_attach, const struct attach_ops *ops,
+			    void *data, GError **error)
+{
+	g_autoptr(attach) a = attach_init(bundle, socket_dir, cuuid, full_attach, ops, data, error);
+	if (a == NULL)
+		return NULL;
+	a->listen_fd = handover_get_fd(st, "listen_fd");
+	if (a->listen_fd < 0) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_BADF,
+			    "the handed-over state has no attach socket");
+		return NULL;
+	}
+	a->dropped = (uint64_t)handover_get_int(st, "dropped", 0);
+	json_object *clients = handover_get(st, "clients", json_type_array);
+	for (size_t i = 0; clients != NULL && i < json_object_array_length(clients); i++) {
+		json_object *o = json_object_array_get_idx(clients, i);
+		int fd = handover_get_fd(o, "fd");
+		if (fd < 0)
+			continue;
+		struct client *c = client_new(a, fd);
+		c->reading = handover_get_bool(o, "reading");
+		c->stuck = handover_get_bool(o, "stuck");
+		c->dropped = (uint64_t)handover_get_int(o, "dropped", 0);
+		json_object *queue = handover_get(o, "queue", json_type_array);
+		for (size_t k = 0; queue != NULL && k < json_object_array_length(queue); k++) {
+			GBytes *b = handover_to_bytes(json_object_array_get_idx(queue, k));
+			if (b == NULL)
+				continue;
+			c->queued += g_bytes_get_size(b);
+			g_queue_push_tail(&c->queue, b);
+		}
+		c->congesting = c->queued >= ATTACH_CLIENT_QUEUE_HIGH;
+		client_update_events(c);
+	}
+	a->listen_source = fdsource_new(a->listen_fd, G_IO_IN, on_listen, a);
+	update_congestion(a);
 	return g_steal_pointer(&a);
 }
 

@@ -4,6 +4,7 @@
 #include "tether/diag.h"
 #include "tether/fdsource.h"
 #include "tether/fdutil.h"
+#include "tether/handover.h"
 #include "tether/jsonutil.h"
 #include "tether/version.h"
 
@@ -26,8 +27,10 @@ struct conn {
 	GSource *source;
 	GString *in;
 	GString *out;
-	json_object *wait_id; /* a "wait" to answer at exit (its id, or null) */
+	json_object *wait_id;	 /* a "wait" to answer at exit (its id, or null) */
+	json_object *upgrade_id; /* an "upgrade" to answer once done (its id) */
 	bool waiting;
+	bool upgrading;
 	bool subscribed;
 	bool closing; /* close once out is flushed */
 };
@@ -75,7 +78,7 @@ static bool get_uint(json_object *req, const char *key, unsigned max, unsigned *
 }
 
 static json_object *handle(const struct control_ops *ops, void *data, json_object *req,
-			   bool *ret_wait, bool *ret_subscribe)
+			   struct control_defer *ret)
 {
 	json_object *v;
 	if (!json_object_object_get_ex(req, "request", &v) ||
@@ -96,7 +99,7 @@ static json_object *handle(const struct control_ops *ops, void *data, json_objec
 		ops->stats(data, r);
 	} else if (strcmp(what, "wait") == 0) {
 		if (!ops->exited(data)) {
-			*ret_wait = true;
+			ret->wait = true;
 			return NULL;
 		}
 		r = ok_reply();
@@ -128,8 +131,20 @@ static json_object *handle(const struct control_ops *ops, void *data, json_objec
 		const char *err = ops->started(data);
 		r = err ? error_reply("%s", err) : ok_reply();
 	} else if (strcmp(what, "subscribe") == 0) {
-		*ret_subscribe = true;
+		ret->subscribe = true;
 		r = ok_reply();
+	} else if (strcmp(what, "upgrade") == 0) {
+		json_object *bin = NULL;
+		if (json_object_object_get_ex(req, "binary", &bin) &&
+		    !json_object_is_type(bin, json_type_string))
+			return error_reply("upgrade's \"binary\" is a path");
+		g_autofree char *err =
+			ops->upgrade ? ops->upgrade(data, bin ? json_object_get_string(bin) : NULL)
+				     : g_strdup("live upgrade is not possible here");
+		if (err != NULL)
+			return error_reply("%s", err);
+		ret->upgrade = true;
+		return NULL;
 	} else {
 		r = error_reply("unknown request '%s'", what);
 	}
@@ -137,15 +152,15 @@ static json_object *handle(const struct control_ops *ops, void *data, json_objec
 }
 
 json_object *control_handle(const struct control_ops *ops, void *data, const char *line, size_t len,
-			    bool *ret_wait, bool *ret_subscribe)
+			    struct control_defer *ret)
 {
-	*ret_wait = *ret_subscribe = false;
+	*ret = (struct control_defer){0};
 	g_autoptr(json_tokener) tok = json_tokener_new();
 	g_autoptr(json_object) req = json_tokener_parse_ex(tok, line, (int)len);
 	if (req == NULL || json_tokener_get_parse_end(tok) != len ||
 	    !json_object_is_type(req, json_type_object))
 		return error_reply("malformed request: one JSON object per line");
-	json_object *r = handle(ops, data, req, ret_wait, ret_subscribe);
+	json_object *r = handle(ops, data, req, ret);
 	json_object *id;
 	if (r != NULL && json_object_object_get_ex(req, "id", &id))
 		json_object_object_add(r, "id", json_object_get(id));
@@ -162,6 +177,7 @@ static void conn_free(struct conn *k)
 	g_string_free(k->in, TRUE);
 	g_string_free(k->out, TRUE);
 	json_object_put(k->wait_id);
+	json_object_put(k->upgrade_id);
 	g_free(k);
 }
 
@@ -219,20 +235,26 @@ static bool conn_lines(struct conn *k)
 	char *nl;
 	while (!k->closing && (nl = memchr(k->in->str, '\n', k->in->len)) != NULL) {
 		size_t len = (size_t)(nl - k->in->str);
-		bool wait, subscribe;
-		g_autoptr(json_object) r =
-			control_handle(c->ops, c->data, k->in->str, len, &wait, &subscribe);
-		if (wait) {
-			/* Answer at exit, with the request's id. */
+		struct control_defer d;
+		g_autoptr(json_object) r = control_handle(c->ops, c->data, k->in->str, len, &d);
+		if (d.wait || d.upgrade) {
+			/* Answer later (at exit; once upgraded), with the
+			 * request's id. */
 			g_autoptr(json_tokener) tok = json_tokener_new();
 			g_autoptr(json_object) req =
 				json_tokener_parse_ex(tok, k->in->str, (int)len);
 			json_object *id = NULL;
-			if (req && json_object_object_get_ex(req, "id", &id))
+			if (req)
+				(void)json_object_object_get_ex(req, "id", &id);
+			if (d.wait) {
 				k->wait_id = json_object_get(id);
-			k->waiting = true;
+				k->waiting = true;
+			} else {
+				k->upgrade_id = json_object_get(id);
+				k->upgrading = true;
+			}
 		}
-		if (subscribe)
+		if (d.subscribe)
 			k->subscribed = true;
 		g_string_erase(k->in, 0, (gssize)len + 1);
 		if (r != NULL && !conn_send(k, r))
@@ -273,6 +295,18 @@ static gboolean on_conn(int fd, GIOCondition revents, gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
+static struct conn *conn_new(struct control *c, int cfd)
+{
+	struct conn *k = g_new0(struct conn, 1);
+	k->owner = c;
+	k->fd = cfd;
+	k->in = g_string_new(NULL);
+	k->out = g_string_new(NULL);
+	k->source = fdsource_new(cfd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_conn, k);
+	c->conns = g_list_prepend(c->conns, k);
+	return k;
+}
+
 static gboolean on_accept(int fd, GIOCondition revents, gpointer data)
 {
 	struct control *c = data;
@@ -289,13 +323,7 @@ static gboolean on_accept(int fd, GIOCondition revents, gpointer data)
 			close(cfd);
 			continue;
 		}
-		struct conn *k = g_new0(struct conn, 1);
-		k->owner = c;
-		k->fd = cfd;
-		k->in = g_string_new(NULL);
-		k->out = g_string_new(NULL);
-		k->source = fdsource_new(cfd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_conn, k);
-		c->conns = g_list_prepend(c->conns, k);
+		(void)conn_new(c, cfd);
 	}
 	return G_SOURCE_CONTINUE;
 }
@@ -331,15 +359,109 @@ void control_event(struct control *c, const char *event, json_object *fields)
 	}
 }
 
-struct control *control_new(const char *bundle, const struct control_ops *ops, void *data,
-			    GError **error)
+void control_upgrade_done(struct control *c, const char *error, json_object *fields)
 {
-	g_autoptr(control) c = g_new0(struct control, 1);
+	g_autoptr(json_object) owned = fields;
+	for (GList *l = c ? c->conns : NULL; l != NULL;) {
+		struct conn *k = l->data;
+		l = l->next;
+		if (!k->upgrading)
+			continue;
+		g_autoptr(json_object) r = error ? error_reply("%s", error) : ok_reply();
+		if (error == NULL && fields != NULL) {
+			json_object_object_foreach(fields, key, val)
+			{
+				json_object_object_add(r, key, json_object_get(val));
+			}
+		}
+		if (k->upgrade_id)
+			json_object_object_add(r, "id", json_object_get(k->upgrade_id));
+		k->upgrading = false;
+		g_clear_pointer(&k->upgrade_id, json_object_put);
+		if (!conn_send(k, r))
+			conn_remove(k);
+	}
+}
+
+json_object *control_export(struct control *c, GArray *keep)
+{
+	json_object *st = json_object_new_object();
+	json_object_object_add(st, "listen_fd",
+			       json_object_new_int(handover_keep_fd(keep, c->listen_fd)));
+	json_object *conns = json_object_new_array();
+	for (GList *l = g_list_last(c->conns); l != NULL; l = l->prev) {
+		struct conn *k = l->data;
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "fd", json_object_new_int(handover_keep_fd(keep, k->fd)));
+		json_object_object_add(o, "in", handover_bytes(k->in->str, k->in->len));
+		json_object_object_add(o, "out", handover_bytes(k->out->str, k->out->len));
+		json_object_object_add(o, "waiting", json_object_new_boolean(k->waiting));
+		json_object_object_add(o, "subscribed", json_object_new_boolean(k->subscribed));
+		json_object_object_add(o, "closing", json_object_new_boolean(k->closing));
+		json_object_object_add(o, "upgrading", json_object_new_boolean(k->upgrading));
+		json_object_object_add(o, "wait_id", json_object_get(k->wait_id));
+		json_object_object_add(o, "upgrade_id", json_object_get(k->upgrade_id));
+		json_object_array_add(conns, o);
+	}
+	json_object_object_add(st, "conns", conns);
+	return st;
+}
+
+static struct control *control_init(const char *bundle, const struct control_ops *ops, void *data)
+{
+	struct control *c = g_new0(struct control, 1);
 	c->ops = ops;
 	c->data = data;
 	c->listen_fd = -1;
-	int r = 0;
 	c->bundle_fd = open(bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return c;
+}
+
+struct control *control_adopt(json_object *st, const char *bundle, const struct control_ops *ops,
+			      void *data, GError **error)
+{
+	g_autoptr(control) c = control_init(bundle, ops, data);
+	c->listen_fd = handover_get_fd(st, "listen_fd");
+	if (c->bundle_fd < 0 || c->listen_fd < 0) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_BADF,
+			    "the handed-over state has no control socket in %s", bundle);
+		return NULL;
+	}
+	json_object *conns = handover_get(st, "conns", json_type_array);
+	for (size_t i = 0; conns != NULL && i < json_object_array_length(conns); i++) {
+		json_object *o = json_object_array_get_idx(conns, i);
+		int fd = handover_get_fd(o, "fd");
+		if (fd < 0)
+			continue;
+		struct conn *k = conn_new(c, fd);
+		g_autoptr(GBytes) in = handover_get_bytes(o, "in");
+		g_autoptr(GBytes) out = handover_get_bytes(o, "out");
+		gsize len;
+		const char *p;
+		if (in != NULL && (p = g_bytes_get_data(in, &len)) != NULL)
+			g_string_append_len(k->in, p, (gssize)len);
+		if (out != NULL && (p = g_bytes_get_data(out, &len)) != NULL)
+			g_string_append_len(k->out, p, (gssize)len);
+		k->waiting = handover_get_bool(o, "waiting");
+		k->subscribed = handover_get_bool(o, "subscribed");
+		k->closing = handover_get_bool(o, "closing");
+		k->upgrading = handover_get_bool(o, "upgrading");
+		json_object *id;
+		if (json_object_object_get_ex(o, "wait_id", &id))
+			k->wait_id = json_object_get(id);
+		if (json_object_object_get_ex(o, "upgrade_id", &id))
+			k->upgrade_id = json_object_get(id);
+		conn_events(k);
+	}
+	c->source = fdsource_new(c->listen_fd, G_IO_IN, on_accept, c);
+	return g_steal_pointer(&c);
+}
+
+struct control *control_new(const char *bundle, const struct control_ops *ops, void *data,
+			    GError **error)
+{
+	g_autoptr(control) c = control_init(bundle, ops, data);
+	int r = 0;
 	if (c->bundle_fd < 0)
 		r = -errno;
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};

@@ -4,6 +4,7 @@
 #include "tether/diag.h"
 #include "tether/fdsource.h"
 #include "tether/fdutil.h"
+#include "tether/handover.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -204,6 +205,59 @@ struct ctlfifo *ctlfifo_new(const char *bundle, const struct ctlfifo_ops *ops, v
 	if (r < 0) {
 		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(-r),
 			    "Failed to create %s FIFO in %s: %s", which, bundle, g_strerror(-r));
+		return NULL;
+	}
+	return g_steal_pointer(&c);
+}
+
+static json_object *fifo_export(struct fifo *f, GArray *keep)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "fd", json_object_new_int(handover_keep_fd(keep, f->fd)));
+	json_object_object_add(o, "dummy_fd",
+			       json_object_new_int(handover_keep_fd(keep, f->dummy_fd)));
+	json_object_object_add(o, "partial", handover_bytes(f->lines.buf, f->lines.len));
+	json_object_object_add(o, "overlong", json_object_new_boolean(f->lines.overlong));
+	return o;
+}
+
+json_object *ctlfifo_export(struct ctlfifo *c, GArray *keep)
+{
+	json_object *st = json_object_new_object();
+	json_object_object_add(st, "ctl", fifo_export(&c->ctl, keep));
+	json_object_object_add(st, "winsz", fifo_export(&c->winsz, keep));
+	return st;
+}
+
+static bool fifo_adopt(struct fifo *f, json_object *o, fdsource_func func, void *data)
+{
+	f->fd = handover_get_fd(o, "fd");
+	f->dummy_fd = handover_get_fd(o, "dummy_fd");
+	if (f->fd < 0 || f->dummy_fd < 0)
+		return false;
+	g_autoptr(GBytes) partial = handover_get_bytes(o, "partial");
+	gsize len = 0;
+	const void *p = partial ? g_bytes_get_data(partial, &len) : NULL;
+	if (p != NULL && len <= CTLFIFO_LINE_MAX) {
+		memcpy(f->lines.buf, p, len);
+		f->lines.len = len;
+	}
+	f->lines.overlong = handover_get_bool(o, "overlong");
+	f->source = fdsource_new(f->fd, G_IO_IN, func, data);
+	return true;
+}
+
+struct ctlfifo *ctlfifo_adopt(json_object *st, const struct ctlfifo_ops *ops, void *data,
+			      GError **error)
+{
+	g_autoptr(ctlfifo) c = g_new0(struct ctlfifo, 1);
+	c->ctl.fd = c->ctl.dummy_fd = c->winsz.fd = c->winsz.dummy_fd = -1;
+	c->ops = ops;
+	c->data = data;
+	if (!fifo_adopt(&c->ctl, handover_get(st, "ctl", json_type_object), on_ctl, c) ||
+	    !fifo_adopt(&c->winsz, handover_get(st, "winsz", json_type_object), on_winsz, c)) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_BADF,
+			    "the handed-over state lacks the ctl and winsz FIFOs");
 		return NULL;
 	}
 	return g_steal_pointer(&c);

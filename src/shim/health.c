@@ -22,6 +22,7 @@
 #include "tether/diag.h"
 #include "tether/fdsource.h"
 #include "tether/fdutil.h"
+#include "tether/handover.h"
 #include "tether/fileio.h"
 #include "tether/sdnotify.h"
 
@@ -219,6 +220,42 @@ void health_state(struct shim *s, json_object *obj)
 		json_object_object_add(o, "last_output", json_object_new_string(h->last_output));
 	}
 	json_object_object_add(obj, "health", o);
+}
+
+bool health_busy(const struct shim *s)
+{
+	return s->health != NULL && s->health->pid > 0;
+}
+
+json_object *health_export(const struct shim *s)
+{
+	const struct health *h = s->health;
+	if (h == NULL)
+		return NULL;
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "status", json_object_new_int(h->status));
+	json_object_object_add(o, "streak", json_object_new_int(h->streak));
+	json_object_object_add(o, "last_exit", json_object_new_int(h->last_exit));
+	if (h->last_output != NULL)
+		json_object_object_add(o, "last_output", json_object_new_string(h->last_output));
+	json_object_object_add(o, "started_us", json_object_new_int64(h->started_us));
+	return o;
+}
+
+void health_adopt(struct shim *s, json_object *st)
+{
+	struct health *h = s->health;
+	if (h == NULL || st == NULL)
+		return;
+	int64_t status = handover_get_int(st, "status", HEALTH_STARTING);
+	if (status >= HEALTH_STARTING && status <= HEALTH_UNHEALTHY)
+		h->status = (enum health_status)status;
+	h->streak = (int)handover_get_int(st, "streak", 0);
+	h->last_exit = (int)handover_get_int(st, "last_exit", -1);
+	json_object *out = handover_get(st, "last_output", json_type_string);
+	if (out != NULL)
+		h->last_output = g_strdup(json_object_get_string(out));
+	h->started_us = handover_get_int(st, "started_us", 0);
 }
 
 const char *health_status_name(const struct shim *s)

@@ -4,6 +4,7 @@
 #include "tether/fdutil.h"
 #include "tether/opts.h"
 #include "tether/shim.h"
+#include "tether/version.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,13 +18,18 @@ int main(int argc, char **argv)
 
 	struct tether_opts opts;
 	g_autoptr(GError) error = NULL;
+	/* As given, for a live upgrade's re-exec (parsing takes options out). */
+	g_auto(GStrv) args = g_strdupv(argv);
 	if (!opts_parse(&opts, argc, argv, &error)) {
 		fprintf(stderr, "tether: option parsing failed: %s\n", error->message);
 		opts_clear(&opts);
 		return 1;
 	}
-	if (opts.version) {
-		fputs(opts_version_text(), stdout);
+	if (opts.version || opts.upgrade_protocol) {
+		if (opts.version)
+			fputs(opts_version_text(), stdout);
+		else
+			printf("%d\n", TETHER_UPGRADE_PROTOCOL);
 		opts_clear(&opts);
 		return 0;
 	}
@@ -52,6 +58,7 @@ int main(int argc, char **argv)
 		diag_warn("--seccomp-notify-socket is ignored (conmon 2.1.6 cannot use it either)");
 
 	struct shim *s = shim_new(&opts);
+	s->argv = args;
 	int code = shim_run(s);
 	shim_free(s);
 	diag_set_file(-1);

@@ -4,6 +4,7 @@
 #include "tether/diag.h"
 #include "tether/fdsource.h"
 #include "tether/fdutil.h"
+#include "tether/handover.h"
 #include "tether/fileio.h"
 
 #include <errno.h>
@@ -172,6 +173,23 @@ struct oom *oom_watch(pid_t pid, oom_func func, void *data)
 	else
 		o->source = fdsource_new(o->event_fd, G_IO_IN, on_event, o);
 	return g_steal_pointer(&o);
+}
+
+void oom_export(const struct oom *o, json_object *st)
+{
+	if (o == NULL)
+		return;
+	json_object_object_add(st, "oom_start_count", json_object_new_int64(o->start_count));
+	json_object_object_add(st, "oom_killed", json_object_new_boolean(o->killed));
+}
+
+void oom_adopt(struct oom *o, json_object *st)
+{
+	if (o == NULL)
+		return;
+	/* Kills since the container started count, not since the upgrade. */
+	o->start_count = handover_get_int(st, "oom_start_count", o->start_count);
+	o->killed = o->killed || handover_get_bool(st, "oom_killed");
 }
 
 void oom_free(struct oom *o)

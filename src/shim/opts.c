@@ -48,6 +48,7 @@ bool opts_parse(struct tether_opts *o, int argc, char **argv, GError **error)
 	o->log_max_files = 1;
 	o->health_interval = o->health_timeout = 30;
 	o->health_retries = 3;
+	o->adopt_state_fd = -1;
 
 #define S(x)  G_OPTION_ARG_STRING, &o->x
 #define SA(x) G_OPTION_ARG_STRING_ARRAY, &o->x
@@ -137,6 +138,8 @@ bool opts_parse(struct tether_opts *o, int argc, char **argv, GError **error)
 		{"timeout", 'T', 0, G_OPTION_ARG_INT, &o->timeout,
 		 "Kill container after specified timeout in seconds.", NULL},
 		{"version", 0, 0, F(version), "Print the version and exit", NULL},
+		{"live-upgrade-protocol", 0, 0, F(upgrade_protocol),
+		 "tether: print the live-upgrade state format this binary adopts, and exit", NULL},
 		{"full-attach", 0, 0, F(full_attach),
 		 "Don't truncate the path to the attach socket. This option causes conmon to "
 		 "ignore --socket-dir-path",
@@ -192,6 +195,10 @@ bool opts_parse(struct tether_opts *o, int argc, char **argv, GError **error)
 		 "tether: none, kill or restart (a kill, for the exit command or systemd to act "
 		 "on) once unhealthy",
 		 "ACTION"},
+		{"adopt-state", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &o->adopt_state_fd,
+		 "tether (internal): take over a running container from the shim that re-executed "
+		 "us, its state in this fd (a live upgrade)",
+		 "FD"},
 		{"replay-size", 0, 0, G_OPTION_ARG_INT64, &o->replay_size,
 		 "tether: keep this many bytes of the latest output for attach clients that ask "
 		 "(the control socket's replay; 0: none)",

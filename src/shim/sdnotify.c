@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 struct sdnotify {
+	char *path; /* NOTIFY_SOCKET, as it was */
 	int fd;
 	struct sockaddr_un addr;
 	socklen_t addr_len;
@@ -81,6 +82,7 @@ struct sdnotify *sdnotify_from_env(GError **error)
 			    "Failed to create the sd_notify socket: %s", g_strerror(errno));
 		return NULL;
 	}
+	n->path = g_strdup(path);
 	g_unsetenv("NOTIFY_SOCKET");
 	g_unsetenv("WATCHDOG_USEC");
 	g_unsetenv("WATCHDOG_PID");
@@ -92,6 +94,7 @@ void sdnotify_free(struct sdnotify *n)
 	if (n == NULL)
 		return;
 	fdutil_close(&n->fd);
+	g_free(n->path);
 	g_free(n);
 }
 
@@ -128,4 +131,18 @@ int sdnotify_sendf(struct sdnotify *n, const char *fmt, ...)
 	g_autofree char *text = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
 	return sdnotify_send(n, text);
+}
+
+char **sdnotify_environ(const struct sdnotify *n, char **envp)
+{
+	if (n == NULL)
+		return envp;
+	envp = g_environ_setenv(envp, "NOTIFY_SOCKET", n->path, TRUE);
+	if (n->watchdog_usec > 0) {
+		g_autofree char *usec = g_strdup_printf("%" G_GUINT64_FORMAT, n->watchdog_usec);
+		g_autofree char *pid = g_strdup_printf("%d", (int)getpid());
+		envp = g_environ_setenv(envp, "WATCHDOG_USEC", usec, TRUE);
+		envp = g_environ_setenv(envp, "WATCHDOG_PID", pid, TRUE);
+	}
+	return envp;
 }

@@ -6,6 +6,8 @@
 #include "tether/diag.h"
 #include "tether/fdutil.h"
 #include "tether/fileio.h"
+#include "tether/handover.h"
+#include "tether/jsonutil.h"
 #include "tether/log_file.h"
 #include "tether/log_journald.h"
 #include "tether/control.h"
@@ -14,6 +16,7 @@
 #include "tether/oom.h"
 #include "tether/replay.h"
 #include "tether/syncmsg.h"
+#include "tether/upgrade.h"
 
 #include <dirent.h>
 #include <glib-unix.h>
@@ -94,6 +97,12 @@ struct shim *shim_new(struct tether_opts *opts)
 	s->stdin_fd = -1;
 	s->early_exits = g_hash_table_new(NULL, NULL);
 
+	s->sync_fd = s->start_fd = -1;
+	/* A live upgrade's fds are all named in its state (upgrade.h). */
+	if (opts->adopt_state_fd >= 0) {
+		s->inherited_fds = g_array_new(FALSE, FALSE, sizeof(int));
+		return s;
+	}
 	s->sync_fd = fdutil_fd_from_env("_OCI_SYNCPIPE");
 	s->start_fd = fdutil_fd_from_env("_OCI_STARTPIPE");
 	if (s->sync_fd >= 0)
@@ -133,6 +142,9 @@ void shim_free(struct shim *s)
 	fdutil_close(&s->start_fd);
 	g_clear_pointer(&s->inherited_fds, g_array_unref);
 	g_clear_pointer(&s->early_exits, g_hash_table_unref);
+	if (s->upgrade_src != 0)
+		g_source_remove(s->upgrade_src);
+	g_free(s->upgrade_binary);
 	g_clear_pointer(&s->loop, g_main_loop_unref);
 	g_free(s->buf);
 	g_free(s->failure);
@@ -164,6 +176,7 @@ static gboolean on_timeout(gpointer data)
 {
 	struct shim *s = data;
 	s->timeout_src = 0;
+	s->timeout_deadline = 0;
 	s->timed_out = true;
 	diag_info("timeout of %d s: killing container %d", s->opts->timeout, s->container_pid);
 	shim_kill_container(s);
@@ -189,6 +202,23 @@ static void on_memory_pressure(void *data, const char *why, uint64_t usage, uint
 	if (sig > 0 && s->state == SHIM_RUNNING && kill(s->container_pid, sig) < 0)
 		diag_warn("Failed to send signal %d to %d: %s", sig, s->container_pid,
 			  g_strerror(errno));
+}
+
+/* The container runs: relay its output, arm -T (timeout_ms, -1: none), and
+ * watch its memory and health. */
+static void watch_container(struct shim *s, int64_t timeout_ms)
+{
+	stdio_watch(s);
+	if (timeout_ms >= 0) {
+		s->timeout_deadline = g_get_monotonic_time() + timeout_ms * 1000;
+		s->timeout_src = g_timeout_add((guint)timeout_ms, on_timeout, s);
+	}
+	s->oom = oom_watch(s->container_pid, on_oom, s);
+	health_start(s);
+	if (s->opts->memory_warn != NULL)
+		s->mempressure =
+			mempressure_watch(s->container_pid, s->opts->memory_warn_bytes,
+					  s->opts->memory_warn_percent, on_memory_pressure, s);
 }
 
 static void on_runtime_exit(struct shim *s, int status)
@@ -230,15 +260,7 @@ static void on_runtime_exit(struct shim *s, int status)
 	/* A legacy exec (CRI-O's ExecSync) reports only its exit code. */
 	if (!s->opts->exec || s->opts->api_version >= 1)
 		shim_sync_send(&s->sync_fd, s->opts, pid, NULL);
-	stdio_watch(s);
-	if (s->opts->timeout > 0)
-		s->timeout_src = g_timeout_add_seconds((guint)s->opts->timeout, on_timeout, s);
-	s->oom = oom_watch(s->container_pid, on_oom, s);
-	health_start(s);
-	if (s->opts->memory_warn != NULL)
-		s->mempressure =
-			mempressure_watch(s->container_pid, s->opts->memory_warn_bytes,
-					  s->opts->memory_warn_percent, on_memory_pressure, s);
+	watch_container(s, s->opts->timeout > 0 ? (int64_t)s->opts->timeout * 1000 : -1);
 	s->created_at = g_get_real_time();
 	control_event(s->control, "created", NULL);
 	shim_service_created(s);
@@ -308,6 +330,13 @@ static gboolean on_signal(gint fd, GIOCondition cond, gpointer data)
 				s->runtime_kill_src = g_timeout_add_seconds(SHIM_RUNTIME_GRACE_S,
 									    on_runtime_grace, s);
 			break;
+		case SIGHUP: {
+			/* As sshd: re-execute the (new) binary at our path. */
+			g_autofree char *err = upgrade_request(s, NULL);
+			if (err != NULL)
+				diag_warn("SIGHUP: no live upgrade: %s", err);
+			break;
+		}
 		default:
 			diag_debug("ignoring signal %u", si.ssi_signo);
 		}
@@ -412,6 +441,31 @@ static bool open_logs(struct shim *s, GError **error)
 	return true;
 }
 
+/* The attach socket, the FIFOs and the control socket: made, or adopted
+ * from a live upgrade's state st. None with passthrough: nothing to relay. */
+static bool open_endpoints(struct shim *s, json_object *st, GError **error)
+{
+	struct tether_opts *o = s->opts;
+	if (o->bundle == NULL || o->log_passthrough)
+		return true;
+	json_object *a = st ? handover_get(st, "attach", json_type_object) : NULL;
+	json_object *f = st ? handover_get(st, "ctlfifo", json_type_object) : NULL;
+	json_object *c = st ? handover_get(st, "control", json_type_object) : NULL;
+	s->attach = st ? attach_adopt(a, o->bundle, o->socket_dir_path, o->cuuid, o->full_attach,
+				      &attach_ops, s, error)
+		       : attach_new(o->bundle, o->socket_dir_path, o->cuuid, o->full_attach,
+				    &attach_ops, s, error);
+	if (s->attach == NULL)
+		return false;
+	s->ctl = st ? ctlfifo_adopt(f, &ctl_ops, s, error)
+		    : ctlfifo_new(o->bundle, &ctl_ops, s, error);
+	if (s->ctl == NULL)
+		return false;
+	s->control = st ? control_adopt(c, o->bundle, &shim_control_ops, s, error)
+			: control_new(o->bundle, &shim_control_ops, s, error);
+	return s->control != NULL;
+}
+
 static bool fail_with(struct shim *s, GError *error)
 {
 	shim_fail(s, g_strdup(error->message));
@@ -505,19 +559,8 @@ static bool start(struct shim *s)
 	if (!setup_signals(s))
 		return false;
 
-	/* No socket and no FIFOs with passthrough: there is nothing to relay. */
-	if (o->bundle != NULL && !o->log_passthrough) {
-		s->attach = attach_new(o->bundle, o->socket_dir_path, o->cuuid, o->full_attach,
-				       &attach_ops, s, &error);
-		if (s->attach == NULL)
-			return fail_with(s, error);
-		s->ctl = ctlfifo_new(o->bundle, &ctl_ops, s, &error);
-		if (s->ctl == NULL)
-			return fail_with(s, error);
-		s->control = control_new(o->bundle, &shim_control_ops, s, &error);
-		if (s->control == NULL)
-			return fail_with(s, error);
-	}
+	if (!open_endpoints(s, NULL, &error))
+		return fail_with(s, error);
 	if (o->exec_attach && !startup_tell_attach_ready(s))
 		return false;
 	if (o->sdnotify_socket != NULL && o->bundle != NULL &&
@@ -529,6 +572,41 @@ static bool start(struct shim *s)
 		return false;
 	if (!o->foreground && o->log_passthrough)
 		startup_detach_stdio();
+	return true;
+}
+
+/* A live upgrade's new binary: take over from the state (upgrade.h) instead
+ * of starting; false with s->failure set. The container is already ours. */
+static bool adopt(struct shim *s)
+{
+	GError *error = NULL;
+	g_autoptr(json_object) st = upgrade_load(s, &error);
+	if (st == NULL)
+		return fail_with(s, error);
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		diag_warn("Failed to become a subreaper: %s", g_strerror(errno));
+	s->loop = g_main_loop_new(NULL, FALSE);
+	if (!setup_signals(s))
+		return false;
+	if (!shim_service_setup(s, &error) || !open_logs(s, &error) ||
+	    !open_endpoints(s, st, &error))
+		return fail_with(s, error);
+	upgrade_replay_adopt(s, st);
+	GError *nerr = NULL;
+	if (s->opts->sdnotify_socket != NULL && s->opts->bundle != NULL &&
+	    (s->notify = notify_new(s->opts->bundle, s->opts->sdnotify_socket, &nerr)) == NULL) {
+		diag_warn("%s", nerr->message);
+		g_error_free(nerr);
+	}
+	int stdin_fd = handover_get_fd(st, "stdin_fd");
+	if (stdin_fd >= 0)
+		stdin_set_fd(s, stdin_fd);
+	int64_t timeout_ms = handover_get_int(st, "timeout_left_ms", -1);
+	watch_container(s, timeout_ms);
+	oom_adopt(s->oom, st);
+	health_adopt(s, handover_get(st, "health", json_type_object));
+	shim_service_adopted(s, handover_get_int(st, "stop_left_ms", -1));
+	upgrade_adopted(s);
 	return true;
 }
 
@@ -595,8 +673,8 @@ static int finish(struct shim *s)
 
 int shim_run(struct shim *s)
 {
-	bool runtime_started = start(s);
-	if (runtime_started && s->state == SHIM_CREATING)
+	bool runtime_started = s->opts->adopt_state_fd >= 0 ? adopt(s) : start(s);
+	if (runtime_started && (s->state == SHIM_CREATING || s->state == SHIM_RUNNING))
 		g_main_loop_run(s->loop);
 
 	int code;

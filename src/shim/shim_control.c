@@ -9,6 +9,7 @@
 #include "tether/log.h"
 #include "tether/oom.h"
 #include "tether/replay.h"
+#include "tether/upgrade.h"
 
 #include <stdio.h>
 #include <sys/wait.h>
@@ -73,8 +74,10 @@ static void ctl_stats(void *data, json_object *obj)
 	struct shim *s = data;
 	json_object_object_add(obj, "stdout_bytes", json_object_new_int64((int64_t)s->bytes[0]));
 	json_object_object_add(obj, "stderr_bytes", json_object_new_int64((int64_t)s->bytes[1]));
-	json_object_object_add(obj, "log_lost_bytes",
-			       json_object_new_int64((int64_t)log_lost_bytes(s->log)));
+	json_object_object_add(
+		obj, "log_lost_bytes",
+		json_object_new_int64((int64_t)(s->lost_before + log_lost_bytes(s->log))));
+	json_object_object_add(obj, "upgrades", json_object_new_int64(s->generation));
 	json_object_object_add(
 		obj, "attach_clients",
 		json_object_new_int(s->attach ? (int)attach_client_count(s->attach) : 0));
@@ -179,7 +182,10 @@ static char *ctl_metrics(void *data)
 			streams[i], s->bytes[i]);
 	add_metric(m, l, "tether_log_lost_bytes_total", "counter",
 		   "Bytes of output no log could take (a full disk, a global limit)",
-		   (double)log_lost_bytes(s->log));
+		   (double)(s->lost_before + log_lost_bytes(s->log)));
+	add_metric(m, l, "tether_shim_upgrades_total", "counter",
+		   "Live upgrades of this monitor (re-executions keeping the container)",
+		   s->generation);
 	add_metric(m, l, "tether_attach_clients", "gauge", "Attach clients connected",
 		   s->attach ? attach_client_count(s->attach) : 0);
 	add_metric(m, l, "tether_attach_dropped_bytes_total", "counter",
@@ -203,6 +209,11 @@ static const char *ctl_started(void *data)
 	return shim_service_started(data);
 }
 
+static char *ctl_upgrade(void *data, const char *binary)
+{
+	return upgrade_request(data, binary);
+}
+
 const struct control_ops shim_control_ops = {
 	.state = ctl_state,
 	.stats = ctl_stats,
@@ -212,4 +223,5 @@ const struct control_ops shim_control_ops = {
 	.started = ctl_started,
 	.metrics = ctl_metrics,
 	.replay = ctl_replay,
+	.upgrade = ctl_upgrade,
 };

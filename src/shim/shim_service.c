@@ -104,6 +104,7 @@ static gboolean on_stop_timeout(gpointer data)
 {
 	struct shim *s = data;
 	s->stop_src = 0;
+	s->stop_deadline = 0;
 	diag_info("container %d still runs %d s after its stop signal: SIGKILL", s->container_pid,
 		  s->opts->stop_timeout);
 	(void)sdnotify_sendf(s->sd, "STATUS=Killing container %s (stop timeout of %d s)",
@@ -128,12 +129,28 @@ void shim_service_stop(struct shim *s, int signo)
 	g_autofree char *sig = name ? g_strconcat("SIG", name, NULL) : g_strdup_printf("%d", signo);
 	g_autofree char *then = NULL;
 	if (s->opts->stop_timeout > 0) {
+		s->stop_deadline = g_get_monotonic_time() + s->opts->stop_timeout * G_USEC_PER_SEC;
 		s->stop_src =
 			g_timeout_add_seconds((guint)s->opts->stop_timeout, on_stop_timeout, s);
 		then = g_strdup_printf(", SIGKILL in %d s", s->opts->stop_timeout);
 	}
 	(void)sdnotify_sendf(s->sd, "STOPPING=1\nSTATUS=Stopping container %s (%s%s)", s->opts->cid,
 			     sig, then ? then : "");
+}
+
+void shim_service_adopted(struct shim *s, int64_t stop_left_ms)
+{
+	/* A stop under way goes on: its SIGKILL comes when it would have. */
+	if (s->stopping && stop_left_ms >= 0) {
+		s->stop_deadline = g_get_monotonic_time() + stop_left_ms * 1000;
+		s->stop_src = g_timeout_add((guint)stop_left_ms, on_stop_timeout, s);
+	}
+	if (s->sd == NULL)
+		return;
+	shim_service_announce(s);
+	(void)sdnotify_sendf(s->sd, "STATUS=Container %s %s (pid %d), monitor upgraded",
+			     s->opts->cid, s->started ? "running" : "created",
+			     (int)s->container_pid);
 }
 
 void shim_service_exited(struct shim *s, int exit_code)

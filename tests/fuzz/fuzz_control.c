@@ -34,13 +34,18 @@ static json_object *replay(void *data, size_t n)
 	return n % 2 ? json_object_new_array() : NULL;
 }
 
-static const struct control_ops ops = {state,  state,	exited, resize,
-				       reopen, reopen, metrics, replay};
+static char *upgrade(void *data, const char *binary)
+{
+	return binary != NULL ? g_strdup(binary) : NULL;
+}
+
+static const struct control_ops ops = {state,  state,	exited,	 resize, reopen,
+				       reopen, metrics, replay, upgrade};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	bool wait, subscribe;
-	json_object *r = control_handle(&ops, NULL, (const char *)data, size, &wait, &subscribe);
+	struct control_defer defer;
+	json_object *r = control_handle(&ops, NULL, (const char *)data, size, &defer);
 	if (r != NULL)
 		(void)json_object_to_json_string(r);
 	json_object_put(r);

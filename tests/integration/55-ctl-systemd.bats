@@ -6,7 +6,8 @@
 # is the shim, READY once the container runs, `journalctl CONTAINER_NAME=`
 # finds its output (a systemd-journald of that systemd), a stop reaches the
 # container with its stop signal and its exit code becomes the unit's,
-# WatchdogSec= catches a hung shim. `tetherctl generate systemd` writes a
+# WatchdogSec= catches a hung shim, and a reload live-upgrades the shim
+# (still the unit's main process, its exit code still the unit's). `tetherctl generate systemd` writes a
 # unit that verifies and runs. A container that speaks sd_notify itself
 # (--sdnotify container) decides when its unit is ready. The exact notification sequence is checked
 # message by message in 41-systemd-notify.bats.
@@ -251,6 +252,24 @@ sanitizer_env() {
 	[ "$(ctl_in logs tether-unit-web)" = "hello from web" ]
 	[ "$(journal_in -o cat CONTAINER_NAME=web -n 1 --output-fields=CONTAINER_ID -o export |
 		sed -n 's/^CONTAINER_ID=//p')" = tether-unit- ]
+}
+
+@test "systemd: reload live-upgrades the shim: the same MainPID, the container untouched" {
+	local pid
+	pid=$(prop tether@web.service MainPID)
+	sysctl_in reload tether@web.service
+	local i
+	for i in $(seq 100); do
+		python3 "$REPO/tests/lib/control_client.py" "$S/root/containers/tether-unit-web/control" \
+			'{"request":"stats"}' | grep -q '"upgrades":1' && break
+		sleep 0.1
+	done
+	python3 "$REPO/tests/lib/control_client.py" "$S/root/containers/tether-unit-web/control" \
+		'{"request":"stats"}' | grep -q '"upgrades":1'
+	[ "$(prop tether@web.service MainPID)" = "$pid" ]
+	[ "$(prop tether@web.service ActiveState)" = active ]
+	[[ "$(prop tether@web.service StatusText)" == *"monitor upgraded"* ]]
+	ctl_in ps | grep -q '^tether-unit-web *web *running'
 }
 
 @test "systemd: stopping tether@web stops the container and records its exit code" {

@@ -63,17 +63,25 @@ static json_object *f_replay(void *data, size_t n)
 	return a;
 }
 
-static const struct control_ops ops = {f_state,	 f_stats,   f_exited,  f_resize,
-				       f_reopen, f_started, f_metrics, f_replay};
+static char *f_upgrade(void *data, const char *binary)
+{
+	if (binary != NULL && strcmp(binary, "/no/such") == 0)
+		return g_strdup("/no/such: No such file or directory");
+	return NULL;
+}
+
+static const struct control_ops ops = {f_state,	  f_stats,   f_exited, f_resize, f_reopen,
+				       f_started, f_metrics, f_replay, f_upgrade};
+
+static struct control_defer last_defer;
 
 static char *ask(struct fake *f, const char *line, bool *wait, bool *sub)
 {
-	bool w, s;
-	g_autoptr(json_object) r = control_handle(&ops, f, line, strlen(line), &w, &s);
+	g_autoptr(json_object) r = control_handle(&ops, f, line, strlen(line), &last_defer);
 	if (wait)
-		*wait = w;
+		*wait = last_defer.wait;
 	if (sub)
-		*sub = s;
+		*sub = last_defer.subscribe;
 	return r ? g_strdup(json_object_to_json_string_ext(r, JSON_C_TO_STRING_PLAIN)) : NULL;
 }
 
@@ -127,6 +135,28 @@ static void test_wait_and_subscribe(void **state)
 	assert_non_null(strstr(s, "\"ok\":true"));
 }
 
+static void test_upgrade(void **state)
+{
+	struct fake f = {0};
+	/* Under way: answered by the upgraded shim. */
+	g_autofree char *u = ask(&f, "{\"request\": \"upgrade\"}", NULL, NULL);
+	assert_null(u);
+	assert_true(last_defer.upgrade);
+	assert_false(last_defer.wait);
+	g_autofree char *u2 = ask(&f, "{\"request\": \"upgrade\", \"binary\": \"/x\"}", NULL, NULL);
+	assert_null(u2);
+	assert_true(last_defer.upgrade);
+	/* Refused at once: the reason, and nothing deferred. */
+	g_autofree char *bad = ask(
+		&f, "{\"request\": \"upgrade\", \"binary\": \"/no/such\", \"id\": 4}", NULL, NULL);
+	assert_string_equal(bad, "{\"ok\":false,\"error\":\"\\/no\\/such: No such file or "
+				 "directory\",\"id\":4}");
+	assert_false(last_defer.upgrade);
+	g_autofree char *bad2 = ask(&f, "{\"request\": \"upgrade\", \"binary\": 1}", NULL, NULL);
+	assert_non_null(strstr(bad2, "\"ok\":false"));
+	assert_false(last_defer.upgrade);
+}
+
 static void test_bad_requests(void **state)
 {
 	struct fake f = {0};
@@ -161,6 +191,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_requests),
 		cmocka_unit_test(test_wait_and_subscribe),
+		cmocka_unit_test(test_upgrade),
 		cmocka_unit_test(test_bad_requests),
 	};
 	return cmocka_run_group_tests_name("control", tests, NULL, NULL);
