@@ -32,7 +32,9 @@ int handover_to_fd(json_object *v)
 	if (v == NULL || !json_object_is_type(v, json_type_int))
 		return -1;
 	int64_t fd = json_object_get_int64(v);
-	if (fd < 0 || fd > G_MAXINT || fcntl((int)fd, F_GETFD) < 0)
+	/* Never stdio: no handed-over fd is one, and a state that says so is
+	 * wrong. */
+	if (fd < 3 || fd > G_MAXINT || fcntl((int)fd, F_GETFD) < 0)
 		return -1;
 	(void)fdutil_set_cloexec((int)fd, true);
 	return (int)fd;

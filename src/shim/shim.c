@@ -575,6 +575,14 @@ static bool start(struct shim *s)
 	return true;
 }
 
+static void adopt_part(bool ok, GError **error)
+{
+	if (ok)
+		return;
+	diag_error("live upgrade: going on without it: %s", (*error)->message);
+	g_clear_error(error);
+}
+
 /* A live upgrade's new binary: take over from the state (upgrade.h) instead
  * of starting; false with s->failure set. The container is already ours. */
 static bool adopt(struct shim *s)
@@ -588,16 +596,17 @@ static bool adopt(struct shim *s)
 	s->loop = g_main_loop_new(NULL, FALSE);
 	if (!setup_signals(s))
 		return false;
-	if (!shim_service_setup(s, &error) || !open_logs(s, &error) ||
-	    !open_endpoints(s, st, &error))
-		return fail_with(s, error);
+	/* From here on the container is ours whatever else fails: a part that
+	 * cannot be taken over is done without (and said so), never a reason
+	 * to abandon the container and its exit code. */
+	adopt_part(shim_service_setup(s, &error), &error);
+	adopt_part(open_logs(s, &error), &error);
+	adopt_part(open_endpoints(s, st, &error), &error);
+	if (s->opts->sdnotify_socket != NULL && s->opts->bundle != NULL)
+		adopt_part((s->notify = notify_new(s->opts->bundle, s->opts->sdnotify_socket,
+						   &error)) != NULL,
+			   &error);
 	upgrade_replay_adopt(s, st);
-	GError *nerr = NULL;
-	if (s->opts->sdnotify_socket != NULL && s->opts->bundle != NULL &&
-	    (s->notify = notify_new(s->opts->bundle, s->opts->sdnotify_socket, &nerr)) == NULL) {
-		diag_warn("%s", nerr->message);
-		g_error_free(nerr);
-	}
 	int stdin_fd = handover_get_fd(st, "stdin_fd");
 	if (stdin_fd >= 0)
 		stdin_set_fd(s, stdin_fd);

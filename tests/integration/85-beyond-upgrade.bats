@@ -182,3 +182,22 @@ contiguous() {
 	[ "$output" = 5 ]
 	[ "$(contiguous "$ROOT/containers/$id/ctr.log")" = "1 2 2" ]
 }
+
+@test "upgrade: --adopt-state without a usable state fails with a message" {
+	local argv=("$SHIM" --api-version 1 -c up-bad-00000001 -u up-bad-00000001 -r "$(command -v runc)"
+		-b "$BUNDLE" -p "$BATS_TEST_TMPDIR/pid" --exit-dir "$BATS_TEST_TMPDIR/exits"
+		-l "k8s-file:$BATS_TEST_TMPDIR/log" --foreground)
+	run "${argv[@]}" --adopt-state=99
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--adopt-state=99: no state to adopt"* ]]
+	printf '{"protocol": 1}' >"$BATS_TEST_TMPDIR/state"
+	run "${argv[@]}" --adopt-state=7 7<"$BATS_TEST_TMPDIR/state"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"not a live-upgrade state of protocol 1"* ]]
+	printf 'garbage' >"$BATS_TEST_TMPDIR/state"
+	run "${argv[@]}" --adopt-state=7 7<"$BATS_TEST_TMPDIR/state"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"not a live-upgrade state of protocol 1"* ]]
+	# Nothing was started, nothing written.
+	[ ! -e "$BATS_TEST_TMPDIR/exits" ] || [ -z "$(ls "$BATS_TEST_TMPDIR/exits")" ]
+}
