@@ -25,13 +25,21 @@ int main(int argc, char **argv)
 		opts_clear(&opts);
 		return 1;
 	}
-	if (opts.version || opts.upgrade_protocol) {
-		if (opts.version)
-			fputs(opts_version_text(), stdout);
-		else
-			printf("%d\n", TETHER_UPGRADE_PROTOCOL);
+	if (opts.version) {
+		fputs(opts_version_text(), stdout);
 		opts_clear(&opts);
 		return 0;
+	}
+	if (opts.upgrade_protocol) {
+		/* With a running shim's command line (a live upgrade's check):
+		 * would this binary take it? */
+		bool ok = opts.cid == NULL || opts_validate(&opts, &error);
+		if (ok)
+			printf("%d\n", TETHER_UPGRADE_PROTOCOL);
+		else
+			fprintf(stderr, "tether: %s\n", error->message);
+		opts_clear(&opts);
+		return ok ? 0 : 1;
 	}
 	if (!opts_validate(&opts, &error)) {
 		shim_report_failure(fdutil_fd_from_env("_OCI_SYNCPIPE"), &opts, error->message);

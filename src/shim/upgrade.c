@@ -56,8 +56,9 @@ static char *own_binary(void)
 	return exe;
 }
 
-/* NULL if binary says it speaks our protocol, else why not. */
-static char *probe(const char *binary)
+/* NULL if binary adopts our state format and takes our command line (it is
+ * run with it and --live-upgrade-protocol), else why not. */
+static char *probe(const char *binary, char **argv)
 {
 	if (access(binary, X_OK) < 0)
 		return g_strdup_printf("%s: %s", binary, g_strerror(errno));
@@ -73,12 +74,12 @@ static char *probe(const char *binary)
 	}
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDWR);
-		if (null < 0 || dup2(null, 0) < 0 || dup2(p[1], 1) < 0 || dup2(null, 2) < 0)
+		if (null < 0 || dup2(null, 0) < 0 || dup2(p[1], 1) < 0 || dup2(p[1], 2) < 0)
 			_exit(127);
 		sigset_t none;
 		sigemptyset(&none);
 		(void)sigprocmask(SIG_SETMASK, &none, NULL);
-		execl(binary, binary, "--live-upgrade-protocol", (char *)NULL);
+		execv(binary, argv);
 		_exit(127);
 	}
 	close(p[1]);
@@ -102,11 +103,18 @@ static char *probe(const char *binary)
 	(void)kill(pid, SIGKILL); /* gone already, unless it hangs */
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
-	if (strcmp(out, PROTOCOL_LINE) != 0)
-		return g_strdup_printf("%s cannot take over a running container: it does not adopt "
-				       "live-upgrade state format %d",
-				       binary, TETHER_UPGRADE_PROTOCOL);
-	return NULL;
+	if (strcmp(out, PROTOCOL_LINE) == 0)
+		return NULL;
+	/* Its own words, when it says why (a tether that rejects our flags). */
+	char *nl = strchr(out, '\n');
+	if (nl != NULL)
+		*nl = '\0';
+	if (g_str_has_prefix(out, "tether: "))
+		return g_strdup_printf("%s cannot take over this container: %s", binary,
+				       out + strlen("tether: "));
+	return g_strdup_printf("%s cannot take over a running container: it does not adopt "
+			       "live-upgrade state format %d",
+			       binary, TETHER_UPGRADE_PROTOCOL);
 }
 
 static json_object *fd_array(GArray *keep, const int *fds, size_t n)
@@ -195,8 +203,8 @@ static int state_fd(json_object *st)
 	return fd;
 }
 
-/* Our argv with --adopt-state=FD in place of any earlier one. */
-static char **adopt_argv(char **argv, int fd)
+/* Our argv with extra in place of any earlier --adopt-state. */
+static char **upgrade_argv(char **argv, const char *extra)
 {
 	GPtrArray *a = g_ptr_array_new();
 	for (char **p = argv; *p != NULL; p++) {
@@ -204,7 +212,7 @@ static char **adopt_argv(char **argv, int fd)
 			continue;
 		g_ptr_array_add(a, g_strdup(*p));
 	}
-	g_ptr_array_add(a, g_strdup_printf("--adopt-state=%d", fd));
+	g_ptr_array_add(a, g_strdup(extra));
 	g_ptr_array_add(a, NULL);
 	return (char **)g_ptr_array_free(a, FALSE);
 }
@@ -223,7 +231,8 @@ static char *reexec(struct shim *s, const char *binary)
 			(void)fdutil_set_cloexec(g_array_index(keep, int, i), true);
 		return g_strdup_printf("Failed to write the state: %s", g_strerror(-fd));
 	}
-	g_auto(GStrv) argv = adopt_argv(s->argv, fd);
+	g_autofree char *adopt = g_strdup_printf("--adopt-state=%d", fd);
+	g_auto(GStrv) argv = upgrade_argv(s->argv, adopt);
 	g_auto(GStrv) envp = sdnotify_environ(s->sd, g_get_environ());
 	diag_info("upgrading: re-executing %s (generation %u)", binary, s->generation + 1);
 	execve(binary, argv, envp);
@@ -269,7 +278,10 @@ char *upgrade_request(struct shim *s, const char *binary)
 		return g_strdup("cannot tell which binary this is");
 	if (!g_path_is_absolute(path))
 		return g_strdup_printf("%s: an absolute path is needed", path);
-	char *err = probe(path);
+	g_auto(GStrv) check = upgrade_argv(s->argv, "--live-upgrade-protocol");
+	g_free(check[0]);
+	check[0] = g_strdup(path);
+	char *err = probe(path, check);
 	if (err != NULL)
 		return err;
 	s->upgrade_binary = g_steal_pointer(&path);

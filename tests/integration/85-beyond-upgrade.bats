@@ -150,6 +150,13 @@ contiguous() {
 		[ "$status" -eq 125 ]
 		[[ "$output" == *"/usr/bin/conmon cannot take over"* ]]
 	fi
+	# A tether that would not take this command line (here: a wrapper
+	# that names a runtime that is not there) says why, before anything.
+	printf '#!/bin/sh\nexec "%s" "$@" -r /no/such/runc\n' "$SHIM" >"$BATS_TEST_TMPDIR/wrapped"
+	chmod +x "$BATS_TEST_TMPDIR/wrapped"
+	run ctl upgrade --binary "$BATS_TEST_TMPDIR/wrapped" $id
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"/wrapped cannot take over this container: Runtime path /no/such/runc is not valid"* ]]
 	run ctl upgrade --binary /no/such/tether $id
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"/no/such/tether: No such file or directory"* ]]
