@@ -224,6 +224,27 @@ static void test_version(void **state)
 	assert_true(g_str_has_prefix(lines[1], "commit: tether "));
 }
 
+static void test_upgrade_flags(void **state)
+{
+	struct tether_opts o;
+	const char *plain[] = {BASE, NULL};
+	assert_true(parse(&o, plain, NULL));
+	assert_int_equal(o.adopt_state_fd, -1);
+	assert_false(o.upgrade_protocol);
+	opts_clear(&o);
+	const char *args[] = {BASE, "--adopt-state=7", "--live-upgrade-protocol", NULL};
+	assert_true(parse(&o, args, NULL));
+	assert_int_equal(o.adopt_state_fd, 7);
+	assert_true(o.upgrade_protocol);
+	opts_clear(&o);
+	const char *bad[] = {BASE, "--adopt-state=x", NULL};
+	GError *error = NULL;
+	assert_false(parse(&o, bad, &error));
+	assert_non_null(strstr(error->message, "adopt-state"));
+	g_error_free(error);
+	opts_clear(&o);
+}
+
 static void test_restore_argv(void **state)
 {
 	struct tether_opts o;
@@ -284,6 +305,7 @@ int main(void)
 		cmocka_unit_test(test_names_cannot_escape),
 		cmocka_unit_test(test_unconvertible_optional_arg),
 		cmocka_unit_test(test_version),
+		cmocka_unit_test(test_upgrade_flags),
 		cmocka_unit_test(test_restore_argv),
 		cmocka_unit_test(test_runtime_argv_order),
 	};
