@@ -8,6 +8,7 @@
 #include "tether/control.h"
 #include "tether/log.h"
 #include "tether/oom.h"
+#include "tether/ratelimit.h"
 #include "tether/replay.h"
 
 #include <stdio.h>
@@ -81,6 +82,7 @@ static void ctl_stats(void *data, json_object *obj)
 	json_object_object_add(
 		obj, "attach_dropped_bytes",
 		json_object_new_int64(s->attach ? (int64_t)attach_dropped_bytes(s->attach) : 0));
+	ratelimit_stats(s->ratelimit, obj);
 }
 
 static bool ctl_exited(void *data)
@@ -180,6 +182,7 @@ static char *ctl_metrics(void *data)
 	add_metric(m, l, "tether_log_lost_bytes_total", "counter",
 		   "Bytes of output no log could take (a full disk, a global limit)",
 		   (double)log_lost_bytes(s->log));
+	ratelimit_metrics(s->ratelimit, l, m);
 	add_metric(m, l, "tether_attach_clients", "gauge", "Attach clients connected",
 		   s->attach ? attach_client_count(s->attach) : 0);
 	add_metric(m, l, "tether_attach_dropped_bytes_total", "counter",
