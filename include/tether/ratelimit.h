@@ -60,8 +60,9 @@ struct ratelimit_stream {
 	bool dropping;
 	int64_t episode_start;
 	uint64_t episode_bytes;
-	/* block: when the stream was held back (0: it is not), and the timer
-	 * that reads it again (owned by stdio.c). */
+	/* block: whether and since when the stream is held back, and the
+	 * timer that reads it again (owned by stdio.c). */
+	bool held;
 	int64_t blocked_since;
 	guint resume_src;
 };

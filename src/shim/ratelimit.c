@@ -144,15 +144,16 @@ size_t ratelimit_allow(struct ratelimit *rl, int idx, size_t want, int64_t now_u
 	struct ratelimit_stream *s = &rl->streams[idx];
 	struct ratelimit_bucket *b = &s->bucket;
 	ratelimit_bucket_refill(b, now_us);
-	if (s->blocked_since > 0) {
+	if (s->held) {
 		s->blocked_us += now_us - s->blocked_since;
-		s->blocked_since = 0;
+		s->held = false;
 	}
 	if (b->tokens >= 1.0)
 		return MIN(want, (size_t)b->tokens);
 	double resume = MIN(b->burst, MAX(b->rate / RATELIMIT_RESUME_DIV, 1.0));
 	*ret_wait_us = MAX(ratelimit_bucket_wait_us(b, resume), 1);
 	s->blocked_since = now_us;
+	s->held = true;
 	return 0;
 }
 
@@ -165,7 +166,7 @@ void ratelimit_charge(struct ratelimit *rl, int idx, size_t n)
 static double blocked_seconds(const struct ratelimit_stream *s)
 {
 	int64_t us = s->blocked_us;
-	if (s->blocked_since > 0)
+	if (s->held)
 		us += g_get_monotonic_time() - s->blocked_since;
 	return (double)us / 1e6;
 }
