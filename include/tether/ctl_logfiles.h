@@ -39,9 +39,10 @@ int ctl_logfiles_list(const char *path, char ***ret_paths);
 
 /* Open the existing files of the list as one consistent set, oldest first,
  * in an array of struct ctl_logfile that closes them when freed. after (may
- * be NULL): leave out the files up to and including this one when it is
- * among them; when it is not, every file is newer than it (or the log was
- * started anew), and all are returned. */
+ * be NULL, else open): leave out the files up to and including this one
+ * when it is among them (the newest with its identity: a compressed file's
+ * inode number may have been reused since); when it is not, every file is
+ * newer than it (or the log was started anew), and all are returned. */
 int ctl_logfiles_open(const char *path, const struct ctl_logfile *after, GArray **ret_files);
 
 /* 1 when a file other than f is at path now, 0 when f is, or nothing is

@@ -178,10 +178,13 @@ int ctl_logfiles_open(const char *path, const struct ctl_logfile *after, GArray 
 		if (tries == CTL_LOGFILES_TRIES || unchanged(path, files))
 			break;
 	}
-	for (guint i = 0; after != NULL && i < files->len; i++) {
-		const struct ctl_logfile *f = &g_array_index(files, struct ctl_logfile, i);
+	/* The newest match: a compressed file names the inode its records
+	 * were in, and that number may have been given to a newer file since
+	 * (never to one newer than after, which the caller holds open). */
+	for (guint i = files->len; after != NULL && i > 0; i--) {
+		const struct ctl_logfile *f = &g_array_index(files, struct ctl_logfile, i - 1);
 		if (f->dev == after->dev && f->ino == after->ino) {
-			g_array_remove_range(files, 0, i + 1);
+			g_array_remove_range(files, 0, i);
 			break;
 		}
 	}

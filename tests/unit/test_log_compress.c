@@ -172,6 +172,37 @@ static void test_rotation(void **state)
 	rmdir(dir);
 }
 
+/* A compressed file names an inode that a newer file may have now: the
+ * reader that is at the newer one is not sent back to the older. */
+static void test_reused_inode(void **state)
+{
+	g_autofree char *dir = testutil_tmpdir();
+	g_autofree char *path = g_build_filename(dir, "ctr.log", NULL);
+	g_autofree char *p2 = g_strdup_printf("%s.2", path);
+	g_autofree char *p3 = g_strdup_printf("%s.3.gz", path);
+	put(path, "live\n");
+	put(p2, "older\n");
+	int live = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	assert_int_equal(fstat(live, &st), 0);
+	/* PATH.3.gz, as if its plain file had had the live one's inode. */
+	int in = open(p2, O_RDONLY | O_CLOEXEC);
+	int out = open(p3, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	assert_int_equal(log_compress_fd(in, out, st.st_dev, st.st_ino), 0);
+	close(in);
+	close(out);
+	struct ctl_logfile after = {.fd = live, .dev = st.st_dev, .ino = st.st_ino};
+	g_autoptr(GArray) files = NULL;
+	assert_int_equal(ctl_logfiles_open(path, &after, &files), 0);
+	assert_int_equal(files->len, 0);
+	g_clear_pointer(&files, g_array_unref);
+	close(live);
+	unlink(path);
+	unlink(p2);
+	unlink(p3);
+	rmdir(dir);
+}
+
 /* At exit the shim waits for the child, then compresses what is left. */
 static void test_finish(void **state)
 {
@@ -209,6 +240,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_round_trip, testutil_fd_setup,
 						testutil_fd_check),
 		cmocka_unit_test_setup_teardown(test_rotation, testutil_fd_setup,
+						testutil_fd_check),
+		cmocka_unit_test_setup_teardown(test_reused_inode, testutil_fd_setup,
 						testutil_fd_check),
 		cmocka_unit_test_setup_teardown(test_finish, testutil_fd_setup, testutil_fd_check),
 	};
