@@ -86,8 +86,10 @@ typedef void (*ratelimit_emit_fn)(void *ctx, const char *data, size_t len);
 size_t ratelimit_filter(struct ratelimit *rl, int idx, const char *data, size_t len, int64_t now_us,
 			ratelimit_emit_fn emit, void *ctx);
 
-/* block: how many bytes stream idx may read now, at most want. 0: none;
- * then *ret_wait_us says when to try again. */
+/* block: how many bytes stream idx may read now, at most want: none (0)
+ * until the bucket holds a twentieth of a second's tokens (or the burst),
+ * so that a held stream is read at most 20 times a second; then
+ * *ret_wait_us says when to try again. */
 size_t ratelimit_allow(struct ratelimit *rl, int idx, size_t want, int64_t now_us,
 		       int64_t *ret_wait_us);
 /* block: n bytes were read. */

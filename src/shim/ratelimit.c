@@ -148,9 +148,11 @@ size_t ratelimit_allow(struct ratelimit *rl, int idx, size_t want, int64_t now_u
 		s->blocked_us += now_us - s->blocked_since;
 		s->held = false;
 	}
-	if (b->tokens >= 1.0)
-		return MIN(want, (size_t)b->tokens);
+	/* Not a read per token: a stream read as soon as one byte is allowed
+	 * would be read again and again for the few bytes earned meanwhile. */
 	double resume = MIN(b->burst, MAX(b->rate / RATELIMIT_RESUME_DIV, 1.0));
+	if (b->tokens >= resume)
+		return MIN(want, (size_t)b->tokens);
 	*ret_wait_us = MAX(ratelimit_bucket_wait_us(b, resume), 1);
 	s->blocked_since = now_us;
 	s->held = true;

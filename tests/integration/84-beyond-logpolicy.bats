@@ -35,6 +35,7 @@ FLOOD='i=0; while [ $i -lt 100 ]; do yes 012345678901234567890123456789012345678
 	wait_for "grep -q FLOOD-END '$T/ctr.log'" 60
 	run python3 "$LIB/lograte.py" drop "$T/ctr.log" --rate 204800 --burst 204800 --marker FLOOD-END
 	echo "$output"
+	echo "# drop: ${lines[1]:-}" >&3
 	[ "$status" -eq 0 ]
 	logged=${lines[0]#logged=}
 	r=$(ctl_req '{"request":"stats"}')
@@ -68,6 +69,7 @@ FLOOD='i=0; while [ $i -lt 100 ]; do yes 012345678901234567890123456789012345678
 	# What was in the pipe at the exit is read at once, and every line is there.
 	run python3 "$LIB/lograte.py" block "$T/ctr.log" --rate 204800 --burst 204800 --window 3
 	echo "$output"
+	echo "# block: ${lines[1]:-}" >&3
 	[ "$status" -eq 0 ]
 	! grep -q 'over --log-rate' "$T/diag"
 }

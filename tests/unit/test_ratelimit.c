@@ -148,6 +148,11 @@ static void test_block(void **state)
 	/* The time held back is counted. */
 	assert_int_equal(rl->streams[0].blocked_us, 50000);
 	assert_int_equal(ratelimit_allow(rl, 0, 10, 50000, &wait), 10);
+	/* Not a read for every few bytes earned: held until 50 are there. */
+	ratelimit_charge(rl, 0, 50);
+	assert_int_equal(ratelimit_allow(rl, 0, 4096, 60000, &wait), 0);
+	assert_true(wait >= 40000 && wait <= 40001);
+	assert_int_equal(ratelimit_allow(rl, 0, 4096, 100000, &wait), 50);
 	/* The other stream is not held. */
 	assert_int_equal(ratelimit_allow(rl, 1, 4096, 0, &wait), 100);
 
