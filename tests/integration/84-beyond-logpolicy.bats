@@ -207,6 +207,18 @@ check_gz_logs() {
 	[ "$output" = "$(seq 99998 100000)" ]
 }
 
+@test "log-compress: json-file too; logs reads it back" {
+	ctl run -d -b "$BUNDLE" --log-driver json-file --log-size-max 32k --log-max-files 100 \
+		--log-compress comp-json0001 sh -c 'seq 1 20000'
+	wait_until 30 sh -c "'$TETHERCTL' --root '$ROOT' ps -a | grep -q 'comp-json0001.*exited'"
+	local log=$ROOT/containers/comp-json0001/ctr.json
+	ls "$log".*.gz >/dev/null
+	for f in "$log".*.gz; do gzip -t "$f"; done
+	run ctl logs comp-json0001
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(seq 1 20000)" ]
+}
+
 @test "log-compress: logs -f follows across rotations as files are compressed" {
 	ctl run -d -b "$BUNDLE" --log-size-max 64k --log-max-files 500 --log-compress \
 		comp-follow01 sh -c 'i=0; while [ $i -lt 40 ]; do seq $((i * 2000 + 1)) $((i * 2000 + 2000)); usleep 50000; i=$((i + 1)); done'
