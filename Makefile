@@ -26,7 +26,7 @@ BUILD := build/sanitize
 SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 
-PKGS     := glib-2.0 gio-unix-2.0 libsystemd json-c
+PKGS     := glib-2.0 gio-unix-2.0 libsystemd json-c zlib
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 
@@ -73,7 +73,7 @@ $(BUILD)/%.o: %.c
 # SHIM_STATIC=0, or any SANITIZE build, links it dynamically.
 SHIM_STATIC ?= $(if $(SANITIZE),0,1)
 ifeq ($(SHIM_STATIC),1)
-SHIM_LINK = -static -Wl,--no-warnings $(shell pkg-config --static --libs glib-2.0 json-c)
+SHIM_LINK = -static -Wl,--no-warnings $(shell pkg-config --static --libs glib-2.0 json-c zlib)
 else
 SHIM_LINK = $(PKG_LIBS)
 endif

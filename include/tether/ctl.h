@@ -114,7 +114,7 @@ struct ctl_create_args {
 	{                                                                                          \
 		.log = CTL_LOGCFG_ARGS_INIT, .service = CTL_SERVICE_ARGS_INIT                      \
 	}
-#define CTL_CREATE_N_ENTRIES 21 /* without a terminator */
+#define CTL_CREATE_N_ENTRIES 25 /* without a terminator */
 typedef struct ctl_create_args ctl_create_args;
 void ctl_create_args_clear(struct ctl_create_args *a);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ctl_create_args, ctl_create_args_clear)

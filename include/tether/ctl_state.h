@@ -7,11 +7,14 @@
 #define TETHER_CTL_STATE_H
 
 #include <glib.h>
+
+#include "tether/ctl_logcfg.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "tether/ctl.h"
+#include "tether/ctl_logcfg.h"
 
 struct ctl_state {
 	char *id;
@@ -24,8 +27,9 @@ struct ctl_state {
 	char *log_path;	      /* NULL: none (journald, none) */
 	int64_t log_size_max; /* 0: no limit */
 	int log_max_files;    /* 0: no rotation */
-	bool terminal;	      /* -t: process.terminal, a PTY */
-	bool interactive;     /* -i: stdin kept open for attach clients */
+	struct ctl_log_policy log_policy;
+	bool terminal;	  /* -t: process.terminal, a PTY */
+	bool interactive; /* -i: stdin kept open for attach clients */
 	struct ctl_service service;
 	pid_t shim_pid; /* 0: not known yet */
 	pid_t pid;	/* 0: not known yet */

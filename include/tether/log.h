@@ -24,6 +24,12 @@ struct log_sink_ops {
 	/* Give back memory kept for the next output (idle). NULL: nothing. */
 	void (*trim)(void *sink);
 	void (*free)(void *sink);
+	/* A child of the shim was reaped: true if it was this sink's (a log
+	 * compressor). NULL: the sink has none. */
+	bool (*reap)(void *sink, int pid, int wait_status);
+	/* A child of this sink's is running (a live upgrade waits for it).
+	 * NULL: never. */
+	bool (*busy)(const void *sink);
 };
 
 struct log *log_new(void);
@@ -40,5 +46,9 @@ int log_reopen(struct log *l);
 int log_finish(struct log *l, bool sync);
 uint64_t log_lost_bytes(const struct log *l);
 void log_trim(struct log *l);
+/* True if pid was a sink's child (then it is accounted for). */
+bool log_reap(struct log *l, int pid, int wait_status);
+/* Some sink has a child running (log_sink_ops.busy). */
+bool log_busy(const struct log *l);
 
 #endif

@@ -24,6 +24,7 @@ struct log_file_limits {
 	int64_t global_size_max; /* --log-global-size-max: output beyond is dropped */
 	bool rotate;		 /* --log-rotate: keep max_files old files, lose nothing */
 	int max_files;		 /* --log-max-files: PATH.1 ... PATH.N */
+	bool compress;		 /* --log-compress: PATH.I.gz (log_compress.h) */
 };
 
 typedef struct log_file log_file;

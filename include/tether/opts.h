@@ -72,6 +72,8 @@ struct tether_opts {
 	gint64 replay_size;
 	int adopt_state_fd;	   /* --adopt-state: -1, or a live upgrade's state */
 	gboolean upgrade_protocol; /* --live-upgrade-protocol */
+	char *log_rate, *log_burst, *log_rate_policy; /* docs/log-policies.md */
+	gboolean log_compress;
 
 	/* derived by opts_validate() */
 	enum diag_level level;
@@ -79,6 +81,11 @@ struct tether_opts {
 	char *json_log_path;	      /* the json-file sink, or NULL */
 	bool log_passthrough;	      /* the container gets our own stdio */
 	bool log_journald;	      /* entries to the journal */
+	bool log_syslog;	      /* lines to syslog (-l syslog[:SOCKET]) */
+	char *syslog_socket;	      /* its socket; NULL: the default */
+	uint64_t log_rate_bytes;      /* --log-rate; 0: none */
+	uint64_t log_burst_bytes;     /* --log-burst; 0: a second's worth */
+	bool log_rate_block;	      /* --log-rate-policy block */
 	int stop_signal;	      /* what SIGTERM becomes for the container */
 	uint64_t memory_warn_bytes;   /* --memory-warn in bytes, or */
 	unsigned memory_warn_percent; /* in percent of the limit; both 0: off */

@@ -92,7 +92,8 @@ struct shim {
 	gint64 last_output; /* monotonic, µs */
 	guint trim_src;
 
-	struct log *log; /* every -l sink */
+	struct log *log;	     /* every -l sink */
+	struct ratelimit *ratelimit; /* --log-rate, or NULL */
 	struct attach *attach;
 	struct ctlfifo *ctl;
 

@@ -56,6 +56,7 @@ static pid_t populate(struct ctl_context *ctx, const struct ctl_create_opts *opt
 		.log_path = ctl_logcfg_file_path(opts->log.driver, cdir),
 		.log_size_max = opts->log.size_max,
 		.log_max_files = opts->log.max_files,
+		.log_policy = opts->log.policy,
 		.terminal = opts->terminal,
 		.interactive = opts->interactive,
 		.service = opts->service,

@@ -13,10 +13,9 @@
 #define CTL_LOGCFG_MAX_FILES 1000
 
 static const char *const driver_names[] = {
-	[CTL_LOG_K8S_FILE] = "k8s-file",
-	[CTL_LOG_JSON_FILE] = "json-file",
-	[CTL_LOG_JOURNALD] = "journald",
-	[CTL_LOG_NONE] = "none",
+	[CTL_LOG_K8S_FILE] = "k8s-file", [CTL_LOG_JSON_FILE] = "json-file",
+	[CTL_LOG_JOURNALD] = "journald", [CTL_LOG_NONE] = "none",
+	[CTL_LOG_SYSLOG] = "syslog",
 };
 
 const char *ctl_logcfg_driver_name(enum ctl_log_driver driver)
@@ -72,14 +71,51 @@ int ctl_logcfg_parse_size(const char *text, int64_t *ret_bytes)
 	return 0;
 }
 
+/* A rate or burst: 1 byte to 1 GiB, as the shim takes it. */
+static bool parse_rate(const char *flag, const char *text, int64_t *ret, GError **error)
+{
+	if (ctl_logcfg_parse_size(text, ret) < 0 || *ret <= 0 || *ret > (INT64_C(1) << 30))
+		return ctl_usage_error(
+			error,
+			"invalid %s '%s': give bytes, optionally with a k, m or g suffix, "
+			"from 1 to 1g",
+			flag, text);
+	return true;
+}
+
+static bool policy_from_args(const struct ctl_logcfg_args *a, struct ctl_log_config *cfg,
+			     GError **error)
+{
+	struct ctl_log_policy *p = &cfg->policy;
+	if (a->rate != NULL && cfg->driver == CTL_LOG_NONE)
+		return ctl_usage_error(error,
+				       "--log-rate with --log-driver none: nothing is logged");
+	if (a->rate != NULL && !parse_rate("--log-rate", a->rate, &p->rate, error))
+		return false;
+	if (a->burst != NULL && !parse_rate("--log-burst", a->burst, &p->burst, error))
+		return false;
+	if (a->rate_policy != NULL && strcmp(a->rate_policy, "drop") != 0 &&
+	    strcmp(a->rate_policy, "block") != 0)
+		return ctl_usage_error(error, "invalid --log-rate-policy '%s' (drop or block)",
+				       a->rate_policy);
+	if ((a->burst != NULL || a->rate_policy != NULL) && a->rate == NULL)
+		return ctl_usage_error(error, "--log-burst and --log-rate-policy need --log-rate");
+	p->block = a->rate_policy != NULL && strcmp(a->rate_policy, "block") == 0;
+	if (a->compress && cfg->max_files == 0)
+		return ctl_usage_error(error, "--log-compress needs --log-max-files (rotation)");
+	p->compress = a->compress;
+	return true;
+}
+
 bool ctl_logcfg_from_args(const struct ctl_logcfg_args *a, const char *id,
 			  struct ctl_log_config *ret_cfg, GError **error)
 {
-	struct ctl_log_config cfg = {CTL_LOG_K8S_FILE, 0, 0};
+	struct ctl_log_config cfg = {CTL_LOG_K8S_FILE, 0, 0, {0}};
 	if (a->driver != NULL && ctl_logcfg_driver_from_name(a->driver, &cfg.driver) < 0)
 		return ctl_usage_error(
 			error,
-			"unknown log driver '%s' (use k8s-file, json-file, journald or none)",
+			"unknown log driver '%s' (use k8s-file, json-file, journald, "
+			"syslog or none)",
 			a->driver);
 	if (cfg.driver == CTL_LOG_JOURNALD && strlen(id) < CTL_LOGCFG_JOURNALD_MIN_ID)
 		return ctl_usage_error(
@@ -111,6 +147,8 @@ bool ctl_logcfg_from_args(const struct ctl_logcfg_args *a, const char *id,
 					       CTL_LOGCFG_MAX_FILES);
 		cfg.max_files = a->max_files;
 	}
+	if (!policy_from_args(a, &cfg, error))
+		return false;
 	*ret_cfg = cfg;
 	return true;
 }
@@ -120,6 +158,10 @@ void ctl_logcfg_args_clear(struct ctl_logcfg_args *a)
 	g_clear_pointer(&a->driver, g_free);
 	g_clear_pointer(&a->size_max, g_free);
 	a->max_files = CTL_LOGCFG_UNSET;
+	g_clear_pointer(&a->rate, g_free);
+	g_clear_pointer(&a->burst, g_free);
+	g_clear_pointer(&a->rate_policy, g_free);
+	a->compress = FALSE;
 }
 
 char *ctl_logcfg_file_path(enum ctl_log_driver driver, const char *cdir)
@@ -149,4 +191,19 @@ void ctl_logcfg_shim_args(const struct ctl_log_config *cfg, const char *cdir, GP
 		g_ptr_array_add(argv, g_strdup("--log-max-files"));
 		g_ptr_array_add(argv, g_strdup_printf("%d", cfg->max_files));
 	}
+	const struct ctl_log_policy *p = &cfg->policy;
+	if (p->rate > 0) {
+		g_ptr_array_add(argv, g_strdup("--log-rate"));
+		g_ptr_array_add(argv, g_strdup_printf("%" PRId64, p->rate));
+	}
+	if (p->rate > 0 && p->burst > 0) {
+		g_ptr_array_add(argv, g_strdup("--log-burst"));
+		g_ptr_array_add(argv, g_strdup_printf("%" PRId64, p->burst));
+	}
+	if (p->rate > 0 && p->block) {
+		g_ptr_array_add(argv, g_strdup("--log-rate-policy"));
+		g_ptr_array_add(argv, g_strdup("block"));
+	}
+	if (p->compress && cfg->size_max > 0 && cfg->max_files > 0)
+		g_ptr_array_add(argv, g_strdup("--log-compress"));
 }

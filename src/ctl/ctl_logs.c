@@ -303,6 +303,14 @@ int ctl_logs_main(struct ctl_context *ctx, int argc, char **argv, GError **error
 		ret = -1;
 	else if (driver == CTL_LOG_JOURNALD)
 		ret = ctl_logjournal_show(cdir, &st, &req, error);
+	else if (driver == CTL_LOG_SYSLOG)
+		g_set_error(
+			error, CTL_ERROR, CTL_ERROR_FAILED,
+			"container %s logs to syslog (/dev/log, tag '%s'): tetherctl cannot read "
+			"them back; see the syslog daemon's files (journalctl -t %s, "
+			"/var/log/syslog)",
+			st.id, st.name != NULL ? st.name : st.id,
+			st.name != NULL ? st.name : st.id);
 	else if (driver == CTL_LOG_NONE)
 		g_set_error(error, CTL_ERROR, CTL_ERROR_FAILED,
 			    "container %s keeps no log (--log-driver none)", st.id);

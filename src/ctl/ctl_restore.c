@@ -56,7 +56,8 @@ int ctl_restore_main(struct ctl_context *ctx, int argc, char **argv, GError **er
 		ctl_state_clear(&st);
 		return -1;
 	}
-	struct ctl_log_config log = {CTL_LOG_K8S_FILE, st.log_size_max, st.log_max_files};
+	struct ctl_log_config log = {CTL_LOG_K8S_FILE, st.log_size_max, st.log_max_files,
+				     st.log_policy};
 	if (st.log_driver != NULL)
 		(void)ctl_logcfg_driver_from_name(st.log_driver, &log.driver);
 	unsigned stdio =

@@ -26,6 +26,7 @@ void ctl_state_clear(struct ctl_state *st)
 	g_clear_pointer(&st->log_path, g_free);
 	st->log_size_max = 0;
 	st->log_max_files = 0;
+	st->log_policy = (struct ctl_log_policy){0};
 	st->terminal = false;
 	st->interactive = false;
 	g_free(st->service.health.cmd);
@@ -59,6 +60,15 @@ char *ctl_state_to_json(const struct ctl_state *st)
 	if (st->log_max_files > 0)
 		json_object_object_add(obj, "log_max_files",
 				       json_object_new_int(st->log_max_files));
+	const struct ctl_log_policy *lp = &st->log_policy;
+	if (lp->rate > 0)
+		json_object_object_add(obj, "log_rate", json_object_new_int64(lp->rate));
+	if (lp->burst > 0)
+		json_object_object_add(obj, "log_burst", json_object_new_int64(lp->burst));
+	if (lp->block)
+		add_str(obj, "log_rate_policy", "block");
+	if (lp->compress)
+		json_object_object_add(obj, "log_compress", json_object_new_boolean(true));
 	json_object_object_add(obj, "terminal", json_object_new_boolean(st->terminal));
 	json_object_object_add(obj, "interactive", json_object_new_boolean(st->interactive));
 	if (st->service.sdnotify != CTL_SDNOTIFY_IGNORE)
@@ -148,6 +158,8 @@ int ctl_state_from_json(const char *text, size_t len, struct ctl_state *ret_st)
 	    (r = get_str(obj, "log_path", false, &st.log_path)) < 0 ||
 	    (r = get_int(obj, "log_size_max", INT64_MAX, &st.log_size_max)) < 0 ||
 	    (r = get_int(obj, "log_max_files", INT32_MAX, &max_files)) < 0 ||
+	    (r = get_int(obj, "log_rate", INT64_C(1) << 30, &st.log_policy.rate)) < 0 ||
+	    (r = get_int(obj, "log_burst", INT64_C(1) << 30, &st.log_policy.burst)) < 0 ||
 	    (r = get_str(obj, "sdnotify", false, &sdnotify)) < 0 ||
 	    (r = get_int(obj, "stop_signal", 64, &stop_signal)) < 0 ||
 	    (r = get_int(obj, "stop_timeout", INT32_MAX, &stop_timeout)) < 0 ||
@@ -189,6 +201,10 @@ int ctl_state_from_json(const char *text, size_t len, struct ctl_state *ret_st)
 	json_object *b = NULL;
 	/* Absent (older state.json): neither. */
 	st.terminal = json_object_object_get_ex(obj, "terminal", &b) && json_object_get_boolean(b);
+	st.log_policy.compress =
+		json_object_object_get_ex(obj, "log_compress", &b) && json_object_get_boolean(b);
+	st.log_policy.block = json_object_object_get_ex(obj, "log_rate_policy", &b) &&
+			      g_strcmp0(json_object_get_string(b), "block") == 0;
 	st.interactive =
 		json_object_object_get_ex(obj, "interactive", &b) && json_object_get_boolean(b);
 	*ret_st = st;

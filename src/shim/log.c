@@ -93,3 +93,23 @@ void log_trim(struct log *l)
 			s->ops->trim(s->data);
 	}
 }
+
+bool log_reap(struct log *l, int pid, int wait_status)
+{
+	for (guint i = 0; l != NULL && i < l->sinks->len; i++) {
+		struct sink *s = &g_array_index(l->sinks, struct sink, i);
+		if (s->ops->reap != NULL && s->ops->reap(s->data, pid, wait_status))
+			return true;
+	}
+	return false;
+}
+
+bool log_busy(const struct log *l)
+{
+	for (guint i = 0; l != NULL && i < l->sinks->len; i++) {
+		const struct sink *s = &g_array_index(l->sinks, struct sink, i);
+		if (s->ops->busy != NULL && s->ops->busy(s->data))
+			return true;
+	}
+	return false;
+}

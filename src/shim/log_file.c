@@ -1,6 +1,7 @@
 #define G_LOG_DOMAIN "log-file"
 
 #include "tether/log_file.h"
+#include "tether/log_compress.h"
 #include "tether/diag.h"
 #include "tether/fdutil.h"
 
@@ -40,6 +41,7 @@ struct log_file {
 	int warned_errno;    /* the cause last reported */
 	gint64 last_warning; /* monotonic µs */
 	bool global_full;
+	struct log_compress *compress; /* --log-compress, or NULL */
 };
 
 /* Never through a symlink planted at the path: the monitor may be root, and
@@ -66,6 +68,8 @@ struct log_file *log_file_new(const char *path, enum log_file_format format,
 		log->limits = *limits;
 	log->path = g_strdup(path);
 	log->fd = fd;
+	if (log->limits.compress && log->limits.rotate && log->limits.max_files > 0)
+		log->compress = log_compress_new(path, log->limits.max_files);
 	/* A restarted container appends: count what is there (conmon < 2.1.10
 	 * started at 0 and grew the file forever). */
 	struct stat st;
@@ -167,7 +171,10 @@ static int open_fresh(struct log_file *log, const char *path)
  * is written between the last flush and the new file. */
 static int rotate(struct log_file *log)
 {
-	for (int i = log->limits.max_files - 1; i >= 1; i--) {
+	int r;
+	if (log->compress != NULL && (r = log_compress_shift(log->compress)) < 0)
+		return r;
+	for (int i = log->limits.max_files - 1; i >= 1 && log->compress == NULL; i--) {
 		g_autofree char *from = g_strdup_printf("%s.%d", log->path, i);
 		g_autofree char *to = g_strdup_printf("%s.%d", log->path, i + 1);
 		if (rename(from, to) < 0 && errno != ENOENT)
@@ -182,6 +189,8 @@ static int rotate(struct log_file *log)
 	fdutil_close(&log->fd);
 	log->fd = fd;
 	log->written = 0;
+	if (log->compress != NULL)
+		log_compress_rotated(log->compress);
 	return 0;
 }
 
@@ -451,6 +460,7 @@ void log_file_free(struct log_file *log)
 		return;
 	flush(log);
 	fdutil_close(&log->fd);
+	log_compress_free(log->compress);
 	g_free(log->buf);
 	g_free(log->path);
 	g_free(log);
@@ -470,6 +480,7 @@ static int ops_reopen(void *sink)
 static int ops_finish(void *sink, bool sync)
 {
 	struct log_file *log = sink;
+	log_compress_finish(log->compress, LOG_COMPRESS_EXIT_WAIT_MS);
 	if (sync)
 		return log_file_sync(log);
 	flush(log);
@@ -493,6 +504,18 @@ static void ops_free(void *sink)
 	log_file_free(sink);
 }
 
+static bool ops_busy(const void *sink)
+{
+	const struct log_file *log = sink;
+	return log_compress_busy(log->compress);
+}
+
+static bool ops_reap(void *sink, int pid, int wait_status)
+{
+	struct log_file *log = sink;
+	return log_compress_reap(log->compress, pid, wait_status);
+}
+
 const struct log_sink_ops log_file_ops = {
 	.name = "k8s-file",
 	.write = ops_write,
@@ -501,4 +524,6 @@ const struct log_sink_ops log_file_ops = {
 	.lost_bytes = ops_lost_bytes,
 	.trim = ops_trim,
 	.free = ops_free,
+	.reap = ops_reap,
+	.busy = ops_busy,
 };

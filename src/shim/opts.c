@@ -3,6 +3,7 @@
 #include "tether/opts.h"
 #include "tether/log_journald.h"
 #include "tether/mempressure.h"
+#include "tether/ratelimit.h"
 #include "tether/signame.h"
 #include "tether/version.h"
 
@@ -203,6 +204,20 @@ bool opts_parse(struct tether_opts *o, int argc, char **argv, GError **error)
 		 "tether: keep this many bytes of the latest output for attach clients that ask "
 		 "(the control socket's replay; 0: none)",
 		 "BYTES"},
+		{"log-rate", 0, 0, S(log_rate),
+		 "tether: log at most this many bytes a second per stream (k, m, g; see "
+		 "--log-rate-policy)",
+		 "BYTES"},
+		{"log-burst", 0, 0, S(log_burst),
+		 "tether: with --log-rate, the bytes a stream may log at once (default: one "
+		 "second's worth)",
+		 "BYTES"},
+		{"log-rate-policy", 0, 0, S(log_rate_policy),
+		 "tether: over --log-rate, drop whole lines (counted) or block the container's "
+		 "writes (drop)",
+		 "drop|block"},
+		{"log-compress", 0, 0, F(log_compress),
+		 "tether: gzip each rotated k8s-file or json-file log (with --log-rotate)", NULL},
 		{NULL, 0, 0, 0, NULL, NULL, NULL},
 	};
 #undef S
@@ -268,8 +283,8 @@ static bool check_name(const char *what, const char *value, GError **error)
 
 static bool is_driver_name(const char *s)
 {
-	static const char *const names[] = {"none",	   "off",	"null",	   "journald",
-					    "passthrough", "json-file", "k8s-file"};
+	static const char *const names[] = {"none",	   "off",	"null",	    "journald",
+					    "passthrough", "json-file", "k8s-file", "syslog"};
 	for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
 		if (strcmp(s, names[i]) == 0)
 			return true;
@@ -326,6 +341,12 @@ static bool parse_log_paths(struct tether_opts *o, GError **error)
 			o->log_journald = true;
 			continue;
 		}
+		if (!strcmp(driver, "syslog")) {
+			o->log_syslog = true;
+			g_free(o->syslog_socket);
+			o->syslog_socket = *path != '\0' ? g_strdup(path) : NULL;
+			continue;
+		}
 		return fail(error, "No such log driver %s", driver);
 	}
 	if (o->log_passthrough && drivers > 1)
@@ -341,6 +362,31 @@ static bool parse_log_paths(struct tether_opts *o, GError **error)
 		return fail(error, "k8s-file doesn't support --log-tag");
 	if (o->k8s_log_path != NULL && k8s_only && o->log_labels != NULL)
 		return fail(error, "k8s-file doesn't support --log-label");
+	return true;
+}
+
+/* --log-rate, --log-burst, --log-rate-policy, --log-compress. */
+static bool validate_log_policies(struct tether_opts *o, GError **error)
+{
+	if (o->log_rate != NULL && ratelimit_parse_bytes(o->log_rate, &o->log_rate_bytes) < 0)
+		return fail(error,
+			    "Invalid --log-rate '%s': give bytes a second (with k, m or g), from 1 "
+			    "to 1g",
+			    o->log_rate);
+	if (o->log_burst != NULL && ratelimit_parse_bytes(o->log_burst, &o->log_burst_bytes) < 0)
+		return fail(error,
+			    "Invalid --log-burst '%s': give bytes (with k, m or g), from 1 to 1g",
+			    o->log_burst);
+	if (o->log_rate_policy != NULL &&
+	    ratelimit_parse_policy(o->log_rate_policy, &o->log_rate_block) < 0)
+		return fail(error, "Invalid --log-rate-policy '%s': drop or block",
+			    o->log_rate_policy);
+	if ((o->log_burst != NULL || o->log_rate_policy != NULL) && o->log_rate == NULL)
+		return fail(error, "--log-burst and --log-rate-policy need --log-rate");
+	if (o->log_rate != NULL && o->log_passthrough)
+		return fail(error, "--log-rate cannot be used with passthrough: nothing is logged");
+	if (o->log_compress && !o->log_rotate)
+		return fail(error, "--log-compress needs --log-rotate");
 	return true;
 }
 
@@ -416,6 +462,8 @@ bool opts_validate(struct tether_opts *o, GError **error)
 				    o->health_on_failure);
 		o->health_action = i;
 	}
+	if (!validate_log_policies(o, error))
+		return false;
 	if (o->log_max_files < 0)
 		return fail(error, "log-max-files must be non-negative");
 	if (o->log_rotate && o->log_max_files < 1)
@@ -465,7 +513,11 @@ void opts_clear(struct tether_opts *o)
 			 &o->memory_warn,
 			 &o->memory_warn_signal_name,
 			 &o->health_cmd,
-			 &o->health_on_failure};
+			 &o->health_on_failure,
+			 &o->log_rate,
+			 &o->log_burst,
+			 &o->log_rate_policy,
+			 &o->syslog_socket};
 	for (size_t i = 0; i < G_N_ELEMENTS(strs); i++)
 		g_clear_pointer(strs[i], g_free);
 	char ***arrays[] = {&o->exit_command_args, &o->log_paths,  &o->runtime_args,

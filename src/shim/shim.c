@@ -10,10 +10,12 @@
 #include "tether/jsonutil.h"
 #include "tether/log_file.h"
 #include "tether/log_journald.h"
+#include "tether/log_syslog.h"
 #include "tether/control.h"
 #include "tether/notify.h"
 #include "tether/mempressure.h"
 #include "tether/oom.h"
+#include "tether/ratelimit.h"
 #include "tether/replay.h"
 #include "tether/syncmsg.h"
 #include "tether/upgrade.h"
@@ -129,6 +131,7 @@ void shim_free(struct shim *s)
 	terminal_close(s);
 	stdin_close(s);
 	g_clear_pointer(&s->log, log_free);
+	g_clear_pointer(&s->ratelimit, ratelimit_free);
 	if (s->signal_src != 0)
 		g_source_remove(s->signal_src);
 	if (s->timeout_src != 0)
@@ -278,7 +281,7 @@ static void reap_children(struct shim *s)
 		pid_t pid = waitpid(-1, &status, WNOHANG);
 		if (pid <= 0)
 			break;
-		if (health_reap(s, pid, status))
+		if (health_reap(s, pid, status) || log_reap(s->log, pid, status))
 			continue;
 		if (pid == s->runtime_pid)
 			on_runtime_exit(s, status);
@@ -410,7 +413,11 @@ static bool open_logs(struct shim *s, GError **error)
 		.global_size_max = s->opts->log_global_size_max,
 		.rotate = s->opts->log_rotate,
 		.max_files = s->opts->log_max_files,
+		.compress = s->opts->log_compress,
 	};
+	if (s->opts->log_rate_bytes > 0)
+		s->ratelimit = ratelimit_new(s->opts->log_rate_bytes, s->opts->log_burst_bytes,
+					     s->opts->log_rate_block, g_get_monotonic_time());
 	const char *paths[] = {s->opts->k8s_log_path, s->opts->json_log_path};
 	const enum log_file_format formats[] = {LOG_FILE_K8S, LOG_FILE_JSON};
 	for (size_t i = 0; i < G_N_ELEMENTS(paths); i++) {
@@ -437,6 +444,18 @@ static bool open_logs(struct shim *s, GError **error)
 		if (j == NULL)
 			return false;
 		log_add_sink(s->log, &log_journald_ops, j);
+	}
+	if (s->opts->log_syslog) {
+		const struct log_syslog_config cfg = {
+			.socket_path = s->opts->syslog_socket,
+			.tag = s->opts->log_tag,
+			.name = s->opts->name,
+			.cid = s->opts->cid,
+		};
+		struct log_syslog *sl = log_syslog_new(&cfg, error);
+		if (sl == NULL)
+			return false;
+		log_add_sink(s->log, &log_syslog_ops, sl);
 	}
 	return true;
 }
@@ -640,6 +659,7 @@ static int finish(struct shim *s)
 		attach_accept_pending(s->attach);
 	stdio_drain(s);
 	stdio_close(s);
+	ratelimit_report(s->ratelimit, g_get_monotonic_time());
 	int r = log_finish(s->log, !o->no_sync_log);
 	if (r < 0)
 		diag_warn("Failed to flush the logs: %s", g_strerror(-r));

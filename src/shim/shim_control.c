@@ -8,6 +8,7 @@
 #include "tether/control.h"
 #include "tether/log.h"
 #include "tether/oom.h"
+#include "tether/ratelimit.h"
 #include "tether/replay.h"
 #include "tether/upgrade.h"
 
@@ -84,6 +85,7 @@ static void ctl_stats(void *data, json_object *obj)
 	json_object_object_add(
 		obj, "attach_dropped_bytes",
 		json_object_new_int64(s->attach ? (int64_t)attach_dropped_bytes(s->attach) : 0));
+	ratelimit_stats(s->ratelimit, obj);
 }
 
 static bool ctl_exited(void *data)
@@ -186,6 +188,7 @@ static char *ctl_metrics(void *data)
 	add_metric(m, l, "tether_shim_upgrades_total", "counter",
 		   "Live upgrades of this monitor (re-executions keeping the container)",
 		   s->generation);
+	ratelimit_metrics(s->ratelimit, l, m);
 	add_metric(m, l, "tether_attach_clients", "gauge", "Attach clients connected",
 		   s->attach ? attach_client_count(s->attach) : 0);
 	add_metric(m, l, "tether_attach_dropped_bytes_total", "counter",

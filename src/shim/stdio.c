@@ -5,6 +5,7 @@
 #include "tether/diag.h"
 #include "tether/fdutil.h"
 #include "tether/log.h"
+#include "tether/ratelimit.h"
 
 #include <errno.h>
 #include <glib-unix.h>
@@ -37,25 +38,96 @@ int stdio_make_pipes(int ret_parent[2], int ret_child[2])
 	return 0;
 }
 
+struct rate_span {
+	struct log *log;
+	enum k8slog_stream stream;
+	const struct timespec *ts;
+};
+
+static void rate_emit(void *ctx, const char *data, size_t len)
+{
+	struct rate_span *span = ctx;
+	log_write(span->log, span->stream, data, len, span->ts);
+}
+
+/* --log-rate drop: the logs get the lines the stream's bucket admits. */
+static void log_write_limited(struct shim *shim, int idx, const char *data, size_t len,
+			      const struct timespec *ts)
+{
+	struct rate_span span = {shim->log, idx == 0 ? K8SLOG_STDOUT : K8SLOG_STDERR, ts};
+	(void)ratelimit_filter(shim->ratelimit, idx, data, len, g_get_monotonic_time(), rate_emit,
+			       &span);
+}
+
 /* Hand one chunk to every sink: the logs first, then attach clients. */
 static void dispatch(struct shim *shim, int idx, const char *data, size_t len)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	shim->bytes[idx] += len;
-	log_write(shim->log, idx == 0 ? K8SLOG_STDOUT : K8SLOG_STDERR, data, len, &ts);
+	if (G_LIKELY(shim->ratelimit == NULL) || shim->ratelimit->block)
+		log_write(shim->log, idx == 0 ? K8SLOG_STDOUT : K8SLOG_STDERR, data, len, &ts);
+	else
+		log_write_limited(shim, idx, data, len, &ts);
 	if (shim->attach != NULL)
 		attach_broadcast(shim->attach,
 				 idx == 0 ? ATTACH_STREAM_STDOUT : ATTACH_STREAM_STDERR, data, len);
 }
 
-static void stream_close(struct shim *shim, int idx)
+static void stream_unwatch(struct shim *shim, int idx)
 {
 	if (shim->out_src[idx] != 0) {
 		g_source_remove(shim->out_src[idx]);
 		shim->out_src[idx] = 0;
 	}
+}
+
+static void stream_close(struct shim *shim, int idx)
+{
+	stream_unwatch(shim, idx);
+	if (shim->ratelimit != NULL && shim->ratelimit->streams[idx].resume_src != 0) {
+		g_source_remove(shim->ratelimit->streams[idx].resume_src);
+		shim->ratelimit->streams[idx].resume_src = 0;
+	}
 	fdutil_close(&shim->out_fd[idx]);
+}
+
+static void rate_resume(struct shim *shim, int idx)
+{
+	shim->ratelimit->streams[idx].resume_src = 0;
+	stdio_watch(shim);
+}
+
+static gboolean on_rate_resume_out(gpointer data)
+{
+	rate_resume(data, 0);
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean on_rate_resume_err(gpointer data)
+{
+	rate_resume(data, 1);
+	return G_SOURCE_REMOVE;
+}
+
+/* --log-rate block: how much stream idx may read now. At 0 it is not
+ * watched until its bucket has filled again; the pipe holds the rest, and
+ * the container waits once it is full. Not after the exit: then what is
+ * left in the pipe is read at once. */
+static size_t rate_allow(struct shim *shim, int idx)
+{
+	int64_t wait_us = 0;
+	size_t n = ratelimit_allow(shim->ratelimit, idx, SHIM_READ_BUF, g_get_monotonic_time(),
+				   &wait_us);
+	if (n == 0) {
+		stream_unwatch(shim, idx);
+		struct ratelimit_stream *rs = &shim->ratelimit->streams[idx];
+		if (rs->resume_src == 0)
+			rs->resume_src = g_timeout_add_full(
+				G_PRIORITY_DEFAULT, (guint)((wait_us + 999) / 1000),
+				idx == 0 ? on_rate_resume_out : on_rate_resume_err, shim, NULL);
+	}
+	return n;
 }
 
 /* Give back what only busy or starting times needed: the read buffer and
@@ -85,9 +157,18 @@ static bool stream_read(struct shim *shim, int idx, bool *ret_again)
 			shim->trim_src = g_timeout_add_seconds(SHIM_IDLE_TRIM_S, on_trim, shim);
 	}
 	shim->last_output = g_get_monotonic_time();
-	ssize_t n = read(shim->out_fd[idx], shim->buf, SHIM_READ_BUF);
+	size_t want = SHIM_READ_BUF;
+	bool limited = G_UNLIKELY(shim->ratelimit != NULL) && shim->ratelimit->block &&
+		       shim->state == SHIM_RUNNING;
+	if (limited && (want = rate_allow(shim, idx)) == 0) {
+		*ret_again = true;
+		return false;
+	}
+	ssize_t n = read(shim->out_fd[idx], shim->buf, want);
 	*ret_again = false;
 	if (n > 0) {
+		if (limited)
+			ratelimit_charge(shim->ratelimit, idx, (size_t)n);
 		dispatch(shim, idx, shim->buf, (size_t)n);
 		return true;
 	}
@@ -123,6 +204,9 @@ void stdio_watch(struct shim *shim)
 	for (int i = 0; i < 2; i++) {
 		if (shim->out_fd[i] < 0 || shim->out_src[i] != 0)
 			continue;
+		/* --log-rate block: held back until its timer. */
+		if (shim->ratelimit != NULL && shim->ratelimit->streams[i].resume_src != 0)
+			continue;
 		GSource *src = g_unix_fd_source_new(shim->out_fd[i], G_IO_IN | G_IO_HUP);
 		g_source_set_callback(src, G_SOURCE_FUNC(on_output), shim, NULL);
 		/* Else glib takes the fd out of its poll set and puts it back
@@ -138,12 +222,8 @@ void stdio_watch(struct shim *shim)
 void stdio_pause(struct shim *shim, bool pause)
 {
 	shim->paused = pause;
-	for (int i = 0; i < 2 && pause; i++) {
-		if (shim->out_src[i] != 0) {
-			g_source_remove(shim->out_src[i]);
-			shim->out_src[i] = 0;
-		}
-	}
+	for (int i = 0; i < 2 && pause; i++)
+		stream_unwatch(shim, i);
 	if (!pause && shim->state == SHIM_RUNNING)
 		stdio_watch(shim);
 }

@@ -2,8 +2,8 @@
 
 /* Live upgrade (upgrade.h). The old binary, on request:
  *   1. checks that the new one adopts its state format (it prints the same
- *      --live-upgrade-protocol), and waits for a moment with no health check in
- *      flight (its pipe and pid would be lost);
+ *      --live-upgrade-protocol), and waits for a moment with no health check
+ *      or log compression in flight (their pipes and pids would be lost);
  *   2. flushes its log sinks, writes its state as JSON into a memfd, clears
  *      FD_CLOEXEC on every fd the state names, and execs the new binary with
  *      its own argv plus --adopt-state=FD. The pid, the children (the
@@ -246,8 +246,9 @@ static char *reexec(struct shim *s, const char *binary)
 static gboolean on_upgrade(gpointer data)
 {
 	struct shim *s = data;
-	/* A health check's pipe and pid are not handed over: let it end. */
-	if (health_busy(s))
+	/* A health check's pipe and pid, a log compressor's rename, are not
+	 * handed over: let them end. */
+	if (health_busy(s) || log_busy(s->log))
 		return G_SOURCE_CONTINUE;
 	s->upgrade_src = 0;
 	g_autofree char *binary = g_steal_pointer(&s->upgrade_binary);

@@ -50,6 +50,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		 * reads our stdin; a terminal would be ours to relay. */
 		if (o.log_passthrough && o.terminal)
 			__builtin_trap();
+		/* The log policies: a rate of 1 byte to 1 GiB a second, a burst
+		 * only with a rate, compression only with rotation. */
+		if ((o.log_rate != NULL) != (o.log_rate_bytes > 0) ||
+		    o.log_rate_bytes > ((uint64_t)1 << 30) || o.log_burst_bytes > ((uint64_t)1 << 30) ||
+		    (o.log_burst != NULL && o.log_rate == NULL) || (o.log_compress && !o.log_rotate))
+			__builtin_trap();
 	} else if (error == NULL || error->message == NULL || *error->message == '\0') {
 		/* Every refusal says why. */
 		__builtin_trap();

@@ -196,9 +196,9 @@ print(d.astimezone(datetime.timezone(datetime.timedelta(hours=-5))).isoformat())
 	run ctl create -b "$BUNDLE" --log-max-files 3 bad1
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"--log-max-files needs --log-size-max"* ]]
-	run ctl create -b "$BUNDLE" --log-driver syslog bad2
+	run ctl create -b "$BUNDLE" --log-driver gelf bad2
 	[ "$status" -eq 125 ]
-	[[ "$output" == *"unknown log driver 'syslog'"* ]]
+	[[ "$output" == *"unknown log driver 'gelf'"* ]]
 	run ctl run -b "$BUNDLE" --log-size-max 10q bad3
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"invalid --log-size-max '10q'"* ]]

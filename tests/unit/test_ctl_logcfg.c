@@ -49,8 +49,11 @@ static void check(const char *driver, const char *size, int max_files, const cha
 		  const char *error_part, enum ctl_log_driver want_driver, int64_t want_size,
 		  int want_files)
 {
-	struct ctl_logcfg_args a = {(char *)driver, (char *)size, max_files};
-	struct ctl_log_config cfg = {CTL_LOG_NONE, -1, -1};
+	struct ctl_logcfg_args a = CTL_LOGCFG_ARGS_INIT;
+	a.driver = (char *)driver;
+	a.size_max = (char *)size;
+	a.max_files = max_files;
+	struct ctl_log_config cfg = {CTL_LOG_NONE, -1, -1, {0}};
 	g_autoptr(GError) error = NULL;
 	bool ok = ctl_logcfg_from_args(&a, id, &cfg, &error);
 	if (error_part != NULL) {
@@ -80,7 +83,9 @@ static void test_from_args(void **state)
 	check("none", NULL, unset, "c1", NULL, CTL_LOG_NONE, 0, 0);
 	check("journald", NULL, unset, LONG_ID, NULL, CTL_LOG_JOURNALD, 0, 0);
 	check("journald", NULL, unset, "0123456789ab", "at least 13 characters", 0, 0, 0);
-	check("syslog", NULL, unset, "c1", "unknown log driver 'syslog'", 0, 0, 0);
+	check("syslog", NULL, unset, "c1", NULL, CTL_LOG_SYSLOG, 0, 0);
+	check("syslog", "1m", unset, "c1", "k8s-file and json-file drivers only", 0, 0, 0);
+	check("gelf", NULL, unset, "c1", "unknown log driver 'gelf'", 0, 0, 0);
 	check("journald", "1m", unset, LONG_ID, "k8s-file and json-file drivers only", 0, 0, 0);
 	check("none", "1m", unset, "c1", "not none", 0, 0, 0);
 	check(NULL, NULL, 3, "c1", "--log-max-files needs --log-size-max", 0, 0, 0);
@@ -91,10 +96,71 @@ static void test_from_args(void **state)
 	check(NULL, "ten", unset, "c1", "invalid --log-size-max 'ten'", 0, 0, 0);
 }
 
+/* The log policies: checked, and passed on as the shim's flags. */
+static bool policy(const char *rate, const char *burst, const char *how, bool compress,
+		   int max_files, const char *driver, struct ctl_log_config *ret, char **ret_msg)
+{
+	struct ctl_logcfg_args a = CTL_LOGCFG_ARGS_INIT;
+	a.driver = (char *)driver;
+	a.size_max = max_files > 0 ? (char *)"1m" : NULL;
+	a.max_files = max_files > 0 ? max_files : CTL_LOGCFG_UNSET;
+	a.rate = (char *)rate;
+	a.burst = (char *)burst;
+	a.rate_policy = (char *)how;
+	a.compress = compress;
+	g_autoptr(GError) error = NULL;
+	bool ok = ctl_logcfg_from_args(&a, "c1", ret, &error);
+	*ret_msg = ok ? NULL : g_strdup(error->message);
+	return ok;
+}
+
+static void test_policy(void **state)
+{
+	(void)state;
+	struct ctl_log_config cfg;
+	char *msg = NULL;
+	assert_true(policy("200k", NULL, NULL, false, 0, NULL, &cfg, &msg));
+	assert_int_equal(cfg.policy.rate, 204800);
+	assert_int_equal(cfg.policy.burst, 0);
+	assert_false(cfg.policy.block);
+	assert_true(policy("1m", "2m", "block", true, 3, "json-file", &cfg, &msg));
+	assert_int_equal(cfg.policy.burst, 2 << 20);
+	assert_true(cfg.policy.block && cfg.policy.compress);
+	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+	ctl_logcfg_shim_args(&cfg, "/c", argv);
+	g_ptr_array_add(argv, NULL);
+	g_autofree char *line = g_strjoinv(" ", (char **)argv->pdata);
+	assert_string_equal(line, "-l json-file:/c/ctr.json --log-size-max 1048576 --log-rotate "
+				  "--log-max-files 3 --log-rate 1048576 --log-burst 2097152 "
+				  "--log-rate-policy block --log-compress");
+	static const struct {
+		const char *rate, *burst, *how;
+		bool compress;
+		int max_files;
+		const char *driver, *error;
+	} bad[] = {
+		{"0", NULL, NULL, false, 0, NULL, "invalid --log-rate '0'"},
+		{"2g", NULL, NULL, false, 0, NULL, "invalid --log-rate '2g'"},
+		{"1k", "x", NULL, false, 0, NULL, "invalid --log-burst 'x'"},
+		{"1k", NULL, "wait", false, 0, NULL, "invalid --log-rate-policy 'wait'"},
+		{NULL, "1k", NULL, false, 0, NULL, "need --log-rate"},
+		{NULL, NULL, "drop", false, 0, NULL, "need --log-rate"},
+		{"1k", NULL, NULL, false, 0, "none", "nothing is logged"},
+		{NULL, NULL, NULL, true, 0, NULL, "--log-compress needs --log-max-files"},
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		assert_false(policy(bad[i].rate, bad[i].burst, bad[i].how, bad[i].compress,
+				    bad[i].max_files, bad[i].driver, &cfg, &msg));
+		if (strstr(msg, bad[i].error) == NULL)
+			fail_msg("'%s' not in '%s'", bad[i].error, msg);
+		g_free(msg);
+	}
+}
+
 static void test_names_and_paths(void **state)
 {
 	(void)state;
-	for (int d = CTL_LOG_K8S_FILE; d <= CTL_LOG_NONE; d++) {
+	for (int d = CTL_LOG_K8S_FILE; d <= CTL_LOG_SYSLOG; d++) {
 		enum ctl_log_driver back;
 		assert_int_equal(ctl_logcfg_driver_from_name(ctl_logcfg_driver_name(d), &back), 0);
 		assert_int_equal(back, d);
@@ -107,6 +173,7 @@ static void test_names_and_paths(void **state)
 	assert_string_equal(json, "/c/ctr.json");
 	assert_null(ctl_logcfg_file_path(CTL_LOG_JOURNALD, "/c"));
 	assert_null(ctl_logcfg_file_path(CTL_LOG_NONE, "/c"));
+	assert_null(ctl_logcfg_file_path(CTL_LOG_SYSLOG, "/c"));
 }
 
 static char *journal_line(const struct ctl_logs_request *req)
@@ -134,9 +201,8 @@ static void test_journal_argv(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_size),
-		cmocka_unit_test(test_from_args),
-		cmocka_unit_test(test_names_and_paths),
+		cmocka_unit_test(test_parse_size),   cmocka_unit_test(test_from_args),
+		cmocka_unit_test(test_policy),	     cmocka_unit_test(test_names_and_paths),
 		cmocka_unit_test(test_journal_argv),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

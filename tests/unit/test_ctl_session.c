@@ -77,7 +77,7 @@ static void test_shim_argv_stdio(void **state)
 {
 	struct ctl_context ctx = {
 		.root = "/r", .runtime = "/bin/true", .shim = "/s", .log_level = "info"};
-	const struct ctl_log_config log = {CTL_LOG_NONE, 0, 0};
+	const struct ctl_log_config log = {CTL_LOG_NONE, 0, 0, {0}};
 	struct {
 		unsigned stdio;
 		const char *want; /* NULL: neither -t nor -i */

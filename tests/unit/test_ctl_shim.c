@@ -69,7 +69,7 @@ static void test_argv(void **state)
 {
 	struct fixture *f = *state;
 	char *eargs[] = {"a", "b c", NULL};
-	const struct ctl_log_config log = {CTL_LOG_K8S_FILE, 0, 0};
+	const struct ctl_log_config log = {CTL_LOG_K8S_FILE, 0, 0, {0}};
 	g_auto(GStrv) argv = ctl_shim_argv(&f->ctx, "c1", "web", "/r/containers/c1", &log, 0,
 					   "/bin/ex", eargs, NULL);
 	g_autofree char *line = g_strjoinv(" ", argv + 1);
@@ -89,7 +89,7 @@ static void test_argv(void **state)
 static char *log_flags(struct fixture *f, enum ctl_log_driver driver, int64_t size_max,
 		       int max_files)
 {
-	const struct ctl_log_config log = {driver, size_max, max_files};
+	const struct ctl_log_config log = {driver, size_max, max_files, {0}};
 	g_auto(GStrv) argv = ctl_shim_argv(&f->ctx, "c1", "c1", "/c", &log, 0, NULL, NULL, NULL);
 	g_autofree char *line = g_strjoinv(" ", argv + 1);
 	const char *from = strstr(line, " -l ");
@@ -132,7 +132,7 @@ static char *read_in(struct fixture *f, const char *name)
 	return text;
 }
 
-static const struct ctl_log_config k8s_log = {CTL_LOG_K8S_FILE, 0, 0};
+static const struct ctl_log_config k8s_log = {CTL_LOG_K8S_FILE, 0, 0, {0}};
 
 static void test_create_ok(void **state)
 {
