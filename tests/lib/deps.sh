@@ -4,7 +4,7 @@
 set -euo pipefail
 
 pkgs=(
-	build-essential pkg-config libglib2.0-dev libsystemd-dev libjson-c-dev
+	build-essential pkg-config libglib2.0-dev libsystemd-dev libjson-c-dev zlib1g-dev
 	libcmocka-dev clang-format python3
 	runc crun conmon podman busybox-static bats socat criu iproute2 uidmap
 )
