@@ -208,3 +208,24 @@ contiguous() {
 	# Nothing was started, nothing written.
 	[ ! -e "$BATS_TEST_TMPDIR/exits" ] || [ -z "$(ls "$BATS_TEST_TMPDIR/exits")" ]
 }
+
+@test "upgrade: rotated and compressed logs lose no line across upgrades" {
+	local id=up-rotate-000001 i
+	ctl run -d -b "$BUNDLE" --log-size-max 32k --log-max-files 200 --log-compress $id sh -c \
+		'trap "exit 3" TERM; i=0; while :; do i=$((i+1)); echo "line $i"; [ $((i % 50)) = 0 ] && sleep 0.01; done'
+	wait_until 20 eval 'ls "$ROOT/containers/$id/" | grep -q "ctr.log.1.gz"'
+	for i in $(seq 20); do
+		ctl upgrade $id >/dev/null
+	done
+	ctl kill $id TERM
+	run ctl wait $id
+	[ "$output" = 3 ]
+	# Every line once, in order, across the plain and the gzipped files.
+	ctl logs $id >"$BATS_TEST_TMPDIR/all"
+	local c
+	c=$(contiguous "$BATS_TEST_TMPDIR/all")
+	echo "$c; $(ls "$ROOT/containers/$id" | grep -c 'ctr.log.*gz') gzipped files"
+	[ "${c%% *}" = 1 ]
+	[ "$(ls "$ROOT/containers/$id" | grep -c 'ctr.log.*gz')" -ge 2 ]
+	[ -z "$(ls "$ROOT/containers/$id" | grep 'gz-tmp')" ]
+}
