@@ -51,7 +51,7 @@ int ctl_logfiles_replaced(const char *path, const struct ctl_logfile *f);
 
 /* Decompress the gzip file at fd into a new memfd, at offset 0; the
  * identity in its header (log_compress.h) in *ret_dev, *ret_ino if it has
- * one (else they are left alone). -EINVAL for a damaged file. */
+ * one (else they are left alone). -EBADMSG for a damaged file. */
 int ctl_logfiles_gunzip(int fd, int *ret_memfd, dev_t *ret_dev, ino_t *ret_ino);
 
 #endif

@@ -1,5 +1,8 @@
+#define G_LOG_DOMAIN "logs"
+
 /* A log and its rotated files, opened in the order they were written. */
 #include "tether/ctl_logfiles.h"
+#include "tether/diag.h"
 #include "tether/fdutil.h"
 
 #include <dirent.h>
@@ -129,6 +132,11 @@ static int open_existing(char **paths, GArray *files)
 			int memfd = -1;
 			int r = ctl_logfiles_gunzip(f.fd, &memfd, &f.dev, &f.ino);
 			close(f.fd);
+			/* The caller's error says what failed; this says where. */
+			if (r == -EBADMSG)
+				diag_error("%s is not a whole gzip file (damaged or cut short): "
+					   "its records cannot be read",
+					   *p);
 			if (r < 0)
 				return r;
 			f.fd = memfd;
@@ -243,7 +251,7 @@ int ctl_logfiles_gunzip(int fd, int *ret_memfd, dev_t *ret_dev, ino_t *ret_ino)
 			continue;
 		if (n <= 0) {
 			/* A file that ends before its stream does is damaged. */
-			r = n < 0 ? -errno : -EINVAL;
+			r = n < 0 ? -errno : -EBADMSG;
 			break;
 		}
 		zs.next_in = in;
@@ -253,7 +261,7 @@ int ctl_logfiles_gunzip(int fd, int *ret_memfd, dev_t *ret_dev, ino_t *ret_ino)
 			zs.avail_out = GUNZIP_CHUNK;
 			z = inflate(&zs, Z_NO_FLUSH);
 			if (z != Z_OK && z != Z_STREAM_END && z != Z_BUF_ERROR) {
-				r = -EINVAL;
+				r = z == Z_MEM_ERROR ? -ENOMEM : -EBADMSG;
 				break;
 			}
 			size_t have = GUNZIP_CHUNK - zs.avail_out;

@@ -252,3 +252,16 @@ check_gz_logs() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"--log-compress needs --log-rotate"* ]]
 }
+
+@test "log-compress: a damaged .gz is named in a clear error, not read as garbage" {
+	ctl run -d -b "$BUNDLE" --log-size-max 32k --log-max-files 100 --log-compress \
+		comp-broken01 sh -c 'seq 1 20000'
+	wait_until 30 sh -c "'$TETHERCTL' --root '$ROOT' ps -a | grep -q 'comp-broken01.*exited'"
+	local gz
+	gz=$(ls "$ROOT"/containers/comp-broken01/ctr.log.*.gz | head -1)
+	# Cut short, as by a full disk or a copy that stopped.
+	truncate -s 100 "$gz"
+	run ctl logs comp-broken01
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"$gz is not a whole gzip file (damaged or cut short)"* ]]
+}

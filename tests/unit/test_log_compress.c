@@ -58,11 +58,11 @@ static void test_round_trip(void **state)
 	/* Cut short: damaged, said so. */
 	assert_int_equal(truncate(gz, st.st_size / 2), 0);
 	gfd = open(gz, O_RDONLY | O_CLOEXEC);
-	assert_int_equal(ctl_logfiles_gunzip(gfd, &mfd, &dev, &ino), -EINVAL);
+	assert_int_equal(ctl_logfiles_gunzip(gfd, &mfd, &dev, &ino), -EBADMSG);
 	close(gfd);
 	/* Not gzip at all. */
 	gfd = open(in, O_RDONLY | O_CLOEXEC);
-	assert_int_equal(ctl_logfiles_gunzip(gfd, &mfd, &dev, &ino), -EINVAL);
+	assert_int_equal(ctl_logfiles_gunzip(gfd, &mfd, &dev, &ino), -EBADMSG);
 	close(gfd);
 	g_string_free(text, TRUE);
 	unlink(in);
