@@ -48,10 +48,11 @@ struct attach *attach_new(const char *bundle, const char *socket_dir, const char
 			  bool full_attach, const struct attach_ops *ops, void *data,
 			  GError **error);
 
-/* Live upgrade (upgrade.h): the socket and each client with what it has
- * queued, their fds added to keep; and the same, adopted after the exec. */
+/* Live upgrade (upgrade.h): the socket and, if clients_too, each client with
+ * what it has queued, their fds added to keep (crash recovery, recover.h,
+ * keeps the socket alone); and the same, adopted after the exec. */
 struct json_object;
-struct json_object *attach_export(struct attach *a, GArray *keep);
+struct json_object *attach_export(struct attach *a, GArray *keep, bool clients_too);
 struct attach *attach_adopt(struct json_object *st, const char *bundle, const char *socket_dir,
 			    const char *cuuid, bool full_attach, const struct attach_ops *ops,
 			    void *data, GError **error);

@@ -67,9 +67,9 @@ json_object *control_handle(const struct control_ops *ops, void *data, const cha
 /* Answer every pending "upgrade": ok with fields (taken), or error. */
 void control_upgrade_done(struct control *c, const char *error, json_object *fields);
 
-/* Live upgrade (upgrade.h): the socket and its connections, fds added to
- * keep; and adopted back after the exec. */
-json_object *control_export(struct control *c, GArray *keep);
+/* Live upgrade (upgrade.h): the socket and, if conns_too, its connections,
+ * fds added to keep; and adopted back after the exec. */
+json_object *control_export(struct control *c, GArray *keep, bool conns_too);
 struct control *control_adopt(json_object *st, const char *bundle, const struct control_ops *ops,
 			      void *data, GError **error);
 

@@ -17,6 +17,14 @@
  * under way, else why not (a new string). */
 char *upgrade_request(struct shim *s, const char *binary);
 
+/* The state (fds by number, added to keep with FD_CLOEXEC cleared). full:
+ * everything a live upgrade carries; else what crash recovery (recover.h)
+ * keeps current: no connections, queues or replay ring. */
+json_object *upgrade_export(struct shim *s, const char *binary, GArray *keep, bool full);
+/* argv without any --adopt-state or --recovered-from, then extra (a NULL-
+ * terminated list). */
+char **upgrade_argv(char **argv, const char *const *extra);
+
 /* In the new binary: read the state named by --adopt-state and restore the
  * shim's own fields (the modules adopt their parts from what is returned).
  * NULL with error set if there is nothing usable. */

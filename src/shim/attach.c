@@ -307,12 +307,14 @@ struct attach *attach_new(const char *bundle, const char *socket_dir, const char
 	return g_steal_pointer(&a);
 }
 
-json_object *attach_export(struct attach *a, GArray *keep)
+json_object *attach_export(struct attach *a, GArray *keep, bool clients_too)
 {
 	json_object *st = json_object_new_object();
 	json_object_object_add(st, "listen_fd",
 			       json_object_new_int(handover_keep_fd(keep, a->listen_fd)));
 	json_object_object_add(st, "dropped", json_object_new_int64((int64_t)a->dropped));
+	if (!clients_too)
+		return st;
 	json_object *clients = json_object_new_array();
 	/* Oldest first, as they connected. */
 	for (GList *l = g_list_last(a->clients); l != NULL; l = l->prev) {

@@ -383,11 +383,13 @@ void control_upgrade_done(struct control *c, const char *error, json_object *fie
 	}
 }
 
-json_object *control_export(struct control *c, GArray *keep)
+json_object *control_export(struct control *c, GArray *keep, bool conns_too)
 {
 	json_object *st = json_object_new_object();
 	json_object_object_add(st, "listen_fd",
 			       json_object_new_int(handover_keep_fd(keep, c->listen_fd)));
+	if (!conns_too)
+		return st;
 	json_object *conns = json_object_new_array();
 	for (GList *l = g_list_last(c->conns); l != NULL; l = l->prev) {
 		struct conn *k = l->data;

@@ -132,14 +132,14 @@ static int64_t left_ms(gint64 deadline)
 	return MAX(deadline - g_get_monotonic_time(), 0) / 1000;
 }
 
-static json_object *export_state(struct shim *s, const char *binary, GArray *keep)
+json_object *upgrade_export(struct shim *s, const char *binary, GArray *keep, bool full)
 {
 	json_object *st = json_object_new_object();
 #define ADD(key, val) json_object_object_add(st, key, val)
 	ADD("protocol", json_object_new_int(TETHER_UPGRADE_PROTOCOL));
 	ADD("from_version", json_object_new_string(TETHER_VERSION));
 	ADD("binary", json_object_new_string(binary));
-	ADD("generation", json_object_new_int64(s->generation + 1));
+	ADD("generation", json_object_new_int64(s->generation + (full ? 1 : 0)));
 	ADD("container_pid", json_object_new_int(s->container_pid));
 	ADD("created_at", json_object_new_int64(s->created_at));
 	ADD("started", json_object_new_boolean(s->started));
@@ -154,6 +154,7 @@ static json_object *export_state(struct shim *s, const char *binary, GArray *kee
 	ADD("lost", json_object_new_int64((int64_t)(s->lost_before + log_lost_bytes(s->log))));
 	ADD("oom_score_adj", json_object_new_int(s->oom_score_adj));
 	ADD("have_oom_score_adj", json_object_new_boolean(s->have_oom_score_adj));
+	ADD("recoveries", json_object_new_int64(s->recoveries));
 
 	ADD("sync_fd", json_object_new_int(handover_keep_fd(keep, s->sync_fd)));
 	ADD("inherited_fds",
@@ -164,18 +165,18 @@ static json_object *export_state(struct shim *s, const char *binary, GArray *kee
 	ADD("cols", json_object_new_int((int)s->cols));
 	ADD("have_size", json_object_new_boolean(s->have_size));
 	ADD("stdin_fd", json_object_new_int(handover_keep_fd(keep, s->stdin_fd)));
-	if (s->stdin_queue != NULL)
+	if (full && s->stdin_queue != NULL)
 		ADD("stdin_queue", handover_bytes(s->stdin_queue->data, s->stdin_queue->len));
 	ADD("stdin_close_pending", json_object_new_boolean(s->stdin_close_pending));
 	ADD("stdin_dead", json_object_new_boolean(s->stdin_dead));
 
 	if (s->attach != NULL)
-		ADD("attach", attach_export(s->attach, keep));
+		ADD("attach", attach_export(s->attach, keep, full));
 	if (s->ctl != NULL)
 		ADD("ctlfifo", ctlfifo_export(s->ctl, keep));
 	if (s->control != NULL)
-		ADD("control", control_export(s->control, keep));
-	if (s->replay != NULL)
+		ADD("control", control_export(s->control, keep, full));
+	if (full && s->replay != NULL)
 		ADD("replay", replay_last(s->replay, replay_size(s->replay)));
 	oom_export(s->oom, st);
 	json_object *health = health_export(s);
@@ -203,16 +204,17 @@ static int state_fd(json_object *st)
 	return fd;
 }
 
-/* Our argv with extra in place of any earlier --adopt-state. */
-static char **upgrade_argv(char **argv, const char *extra)
+char **upgrade_argv(char **argv, const char *const *extra)
 {
 	GPtrArray *a = g_ptr_array_new();
 	for (char **p = argv; *p != NULL; p++) {
-		if (g_str_has_prefix(*p, "--adopt-state="))
+		if (g_str_has_prefix(*p, "--adopt-state=") ||
+		    g_str_has_prefix(*p, "--recovered-from="))
 			continue;
 		g_ptr_array_add(a, g_strdup(*p));
 	}
-	g_ptr_array_add(a, g_strdup(extra));
+	for (const char *const *e = extra; *e != NULL; e++)
+		g_ptr_array_add(a, g_strdup(*e));
 	g_ptr_array_add(a, NULL);
 	return (char **)g_ptr_array_free(a, FALSE);
 }
@@ -224,7 +226,7 @@ static char *reexec(struct shim *s, const char *binary)
 	if (r < 0)
 		diag_warn("Failed to flush the logs before the upgrade: %s", g_strerror(-r));
 	g_autoptr(GArray) keep = g_array_new(FALSE, FALSE, sizeof(int));
-	g_autoptr(json_object) st = export_state(s, binary, keep);
+	g_autoptr(json_object) st = upgrade_export(s, binary, keep, true);
 	int fd = state_fd(st);
 	if (fd < 0) {
 		for (guint i = 0; i < keep->len; i++)
@@ -232,7 +234,7 @@ static char *reexec(struct shim *s, const char *binary)
 		return g_strdup_printf("Failed to write the state: %s", g_strerror(-fd));
 	}
 	g_autofree char *adopt = g_strdup_printf("--adopt-state=%d", fd);
-	g_auto(GStrv) argv = upgrade_argv(s->argv, adopt);
+	g_auto(GStrv) argv = upgrade_argv(s->argv, (const char *const[]){adopt, NULL});
 	g_auto(GStrv) envp = sdnotify_environ(s->sd, g_get_environ());
 	diag_info("upgrading: re-executing %s (generation %u)", binary, s->generation + 1);
 	execve(binary, argv, envp);
@@ -279,7 +281,8 @@ char *upgrade_request(struct shim *s, const char *binary)
 		return g_strdup("cannot tell which binary this is");
 	if (!g_path_is_absolute(path))
 		return g_strdup_printf("%s: an absolute path is needed", path);
-	g_auto(GStrv) check = upgrade_argv(s->argv, "--live-upgrade-protocol");
+	g_auto(GStrv) check =
+		upgrade_argv(s->argv, (const char *const[]){"--live-upgrade-protocol", NULL});
 	g_free(check[0]);
 	check[0] = g_strdup(path);
 	char *err = probe(path, check);
@@ -345,6 +348,7 @@ json_object *upgrade_load(struct shim *s, GError **error)
 	s->lost_before = (uint64_t)handover_get_int(st, "lost", 0);
 	s->oom_score_adj = (int)handover_get_int(st, "oom_score_adj", 0);
 	s->have_oom_score_adj = handover_get_bool(st, "have_oom_score_adj");
+	s->recoveries = (unsigned)handover_get_int(st, "recoveries", 0);
 
 	s->sync_fd = handover_get_fd(st, "sync_fd");
 	restore_fds(st, "inherited_fds", s->inherited_fds);
