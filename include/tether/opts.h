@@ -71,6 +71,7 @@ struct tether_opts {
 	char *health_on_failure;
 	gint64 replay_size;
 	int adopt_state_fd;	   /* --adopt-state: -1, or a live upgrade's state */
+	int recovered_from;	   /* --recovered-from: the signal of a crash (recover.h) */
 	gboolean upgrade_protocol; /* --live-upgrade-protocol */
 	char *log_rate, *log_burst, *log_rate_policy; /* docs/log-policies.md */
 	gboolean log_compress;

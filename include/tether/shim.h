@@ -122,6 +122,10 @@ struct shim {
 	gint64 timeout_deadline; /* -T: monotonic µs, 0 if none */
 	gint64 stop_deadline;	 /* --stop-timeout: monotonic µs, 0 if none */
 	uint64_t lost_before;	 /* log bytes lost by earlier generations */
+
+	/* Crash recovery (recover.h). */
+	unsigned recoveries; /* crashes recovered from so far */
+	guint recover_src;   /* saves the state a second after a change */
 };
 
 struct shim *shim_new(struct tether_opts *opts);

@@ -24,6 +24,7 @@
 #include "tether/fdutil.h"
 #include "tether/handover.h"
 #include "tether/fileio.h"
+#include "tether/recover.h"
 #include "tether/sdnotify.h"
 
 #include <errno.h>
@@ -59,6 +60,7 @@ static void set_status(struct health *h, enum health_status st)
 		return;
 	h->status = st;
 	struct shim *s = h->shim;
+	recover_save(s);
 	diag_info("container %s is %s", s->opts->cid, status_names[st]);
 	json_object *ev = json_object_new_object();
 	json_object_object_add(ev, "status", json_object_new_string(status_names[st]));

@@ -200,6 +200,10 @@ bool opts_parse(struct tether_opts *o, int argc, char **argv, GError **error)
 		 "tether (internal): take over a running container from the shim that re-executed "
 		 "us, its state in this fd (a live upgrade)",
 		 "FD"},
+		{"recovered-from", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &o->recovered_from,
+		 "tether (internal): the --adopt-state is a crashed shim's, and this the signal "
+		 "of its crash",
+		 "SIGNAL"},
 		{"replay-size", 0, 0, G_OPTION_ARG_INT64, &o->replay_size,
 		 "tether: keep this many bytes of the latest output for attach clients that ask "
 		 "(the control socket's replay; 0: none)",

@@ -18,6 +18,7 @@
 #include "tether/ratelimit.h"
 #include "tether/replay.h"
 #include "tether/syncmsg.h"
+#include "tether/recover.h"
 #include "tether/upgrade.h"
 
 #include <dirent.h>
@@ -119,6 +120,7 @@ void shim_free(struct shim *s)
 {
 	if (s == NULL)
 		return;
+	recover_disarm(s);
 	stdio_close(s);
 	g_clear_pointer(&s->attach, attach_free);
 	g_clear_pointer(&s->ctl, ctlfifo_free);
@@ -169,6 +171,7 @@ static void on_container_exit(struct shim *s, int status)
 {
 	s->container_status = status;
 	s->state = SHIM_EXITED;
+	recover_disarm(s);
 	diag_info("container %d exited with status %d", s->container_pid, shim_exit_code(status));
 	g_main_loop_quit(s->loop);
 }
@@ -267,6 +270,7 @@ static void on_runtime_exit(struct shim *s, int status)
 	s->created_at = g_get_real_time();
 	control_event(s->control, "created", NULL);
 	shim_service_created(s);
+	recover_arm(s);
 
 	gpointer early;
 	if (g_hash_table_lookup_extended(s->early_exits, GINT_TO_POINTER(s->container_pid), NULL,
@@ -598,18 +602,22 @@ static void adopt_part(bool ok, GError **error)
 {
 	if (ok)
 		return;
-	diag_error("live upgrade: going on without it: %s", (*error)->message);
+	diag_error("taking over: going on without it: %s", (*error)->message);
 	g_clear_error(error);
 }
 
-/* A live upgrade's new binary: take over from the state (upgrade.h) instead
- * of starting; false with s->failure set. The container is already ours. */
+/* A live upgrade's new binary, or a crashed shim's re-execution: take over
+ * from the state (upgrade.h, recover.h) instead of starting; false with
+ * s->failure set. The container is already ours. */
 static bool adopt(struct shim *s)
 {
 	GError *error = NULL;
 	g_autoptr(json_object) st = upgrade_load(s, &error);
 	if (st == NULL)
 		return fail_with(s, error);
+	bool recovering = s->opts->recovered_from > 0;
+	if (recovering)
+		recover_check(s, st);
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		diag_warn("Failed to become a subreaper: %s", g_strerror(errno));
 	s->loop = g_main_loop_new(NULL, FALSE);
@@ -634,7 +642,11 @@ static bool adopt(struct shim *s)
 	oom_adopt(s->oom, st);
 	health_adopt(s, handover_get(st, "health", json_type_object));
 	shim_service_adopted(s, handover_get_int(st, "stop_left_ms", -1));
-	upgrade_adopted(s);
+	if (recovering)
+		recover_adopted(s);
+	else
+		upgrade_adopted(s);
+	recover_arm(s);
 	return true;
 }
 

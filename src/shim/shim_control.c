@@ -79,6 +79,7 @@ static void ctl_stats(void *data, json_object *obj)
 		obj, "log_lost_bytes",
 		json_object_new_int64((int64_t)(s->lost_before + log_lost_bytes(s->log))));
 	json_object_object_add(obj, "upgrades", json_object_new_int64(s->generation));
+	json_object_object_add(obj, "recoveries", json_object_new_int64(s->recoveries));
 	json_object_object_add(
 		obj, "attach_clients",
 		json_object_new_int(s->attach ? (int)attach_client_count(s->attach) : 0));
@@ -188,6 +189,9 @@ static char *ctl_metrics(void *data)
 	add_metric(m, l, "tether_shim_upgrades_total", "counter",
 		   "Live upgrades of this monitor (re-executions keeping the container)",
 		   s->generation);
+	add_metric(m, l, "tether_shim_recoveries_total", "counter",
+		   "Crashes of this monitor recovered from in place (docs/crash-recovery.md)",
+		   s->recoveries);
 	ratelimit_metrics(s->ratelimit, l, m);
 	add_metric(m, l, "tether_attach_clients", "gauge", "Attach clients connected",
 		   s->attach ? attach_client_count(s->attach) : 0);

@@ -18,6 +18,7 @@
 #include "tether/shim.h"
 #include "tether/control.h"
 #include "tether/diag.h"
+#include "tether/recover.h"
 #include "tether/sdnotify.h"
 #include "tether/signame.h"
 
@@ -80,6 +81,7 @@ const char *shim_service_started(struct shim *s)
 	if (s->started)
 		return NULL;
 	s->started = true;
+	recover_save(s);
 	diag_info("container %d started", s->container_pid);
 	control_event(s->control, "started", NULL);
 	if (s->notify != NULL)
@@ -134,6 +136,7 @@ void shim_service_stop(struct shim *s, int signo)
 			g_timeout_add_seconds((guint)s->opts->stop_timeout, on_stop_timeout, s);
 		then = g_strdup_printf(", SIGKILL in %d s", s->opts->stop_timeout);
 	}
+	recover_save(s);
 	(void)sdnotify_sendf(s->sd, "STOPPING=1\nSTATUS=Stopping container %s (%s%s)", s->opts->cid,
 			     sig, then ? then : "");
 }
@@ -148,9 +151,9 @@ void shim_service_adopted(struct shim *s, int64_t stop_left_ms)
 	if (s->sd == NULL)
 		return;
 	shim_service_announce(s);
-	(void)sdnotify_sendf(s->sd, "STATUS=Container %s %s (pid %d), monitor upgraded",
-			     s->opts->cid, s->started ? "running" : "created",
-			     (int)s->container_pid);
+	(void)sdnotify_sendf(s->sd, "STATUS=Container %s %s (pid %d), monitor %s", s->opts->cid,
+			     s->started ? "running" : "created", (int)s->container_pid,
+			     s->opts->recovered_from > 0 ? "recovered from a crash" : "upgraded");
 }
 
 void shim_service_exited(struct shim *s, int exit_code)

@@ -4,6 +4,7 @@
 #include "tether/attach.h"
 #include "tether/diag.h"
 #include "tether/fdutil.h"
+#include "tether/recover.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -56,6 +57,7 @@ static void flush(struct shim *s)
 			/* The container closed its stdin: input goes nowhere. */
 			diag_debug("container stdin closed: %s", g_strerror(errno));
 			s->stdin_dead = true;
+			recover_save(s);
 			stdin_drop(s);
 			break;
 		}

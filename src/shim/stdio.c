@@ -6,6 +6,7 @@
 #include "tether/fdutil.h"
 #include "tether/log.h"
 #include "tether/ratelimit.h"
+#include "tether/recover.h"
 
 #include <errno.h>
 #include <glib-unix.h>
@@ -65,6 +66,7 @@ static void dispatch(struct shim *shim, int idx, const char *data, size_t len)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	shim->bytes[idx] += len;
+	recover_touch(shim);
 	if (G_LIKELY(shim->ratelimit == NULL) || shim->ratelimit->block)
 		log_write(shim->log, idx == 0 ? K8SLOG_STDOUT : K8SLOG_STDERR, data, len, &ts);
 	else

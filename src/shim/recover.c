@@ -1,0 +1,307 @@
+#define G_LOG_DOMAIN "recover"
+
+/* Crash recovery (recover.h). While the container runs, the shim keeps its
+ * state (upgrade_export without connections) in one of two memfds, saved a
+ * second after anything in it changes, and a handler for the signals of a
+ * crash. The handler does only what is async-signal-safe and was prepared
+ * beforehand: it clears FD_CLOEXEC on the fds the current state names and
+ * execs /proc/self/exe with argv + --adopt-state=MEMFD --recovered-from=SIG.
+ * The new image adopts as after a live upgrade (shim.c), having first
+ * checked (recover_check) that each fd is still the file that was saved: an
+ * fd closed and its number reused since the save is left out.
+ *
+ * Not recovered from: a crash within RECOVER_MIN_UP_US of a recovery (the
+ * same crash again would loop), a SIGABRT that another process sent (the
+ * watchdog of systemd, someone after a core dump), a crash after the
+ * container exited. Those die of the signal, with its core dump, as before. */
+
+#include "tether/recover.h"
+#include "tether/diag.h"
+#include "tether/fdutil.h"
+#include "tether/handover.h"
+#include "tether/jsonutil.h"
+#include "tether/sdnotify.h"
+#include "tether/signame.h"
+#include "tether/upgrade.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RECOVER_MIN_UP_US    (10 * G_USEC_PER_SEC)
+#define RECOVER_SAVE_DELAY_S 1
+#define RECOVERED_FROM	     "--recovered-from="
+
+static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGSYS, SIGABRT};
+
+/* One of two saved states: the handler execs with the current one while the
+ * main loop writes the other. */
+struct slot {
+	int memfd;
+	int *fds; /* the fds the state names, to keep open across the exec */
+	size_t nfds;
+	char **argv;
+	char *digits; /* the two characters of argv's "--recovered-from=NN" */
+};
+
+/* The one mutable global besides the log level (STYLE.md): a signal handler
+ * reaches nothing else. The main loop writes only the slot that is not
+ * current, then switches; the handler only reads, and writes the digits. */
+static struct {
+	struct slot slot[2];
+	volatile sig_atomic_t current; /* -1: disarmed */
+	char **envp;
+	gint64 recovered_at; /* monotonic µs; 0 if this image is no recovery */
+} rec = {.slot = {{.memfd = -1}, {.memfd = -1}}, .current = -1};
+
+static void on_crash(int sig, siginfo_t *si, void *context)
+{
+	(void)context;
+	int cur = rec.current;
+	bool sent = si != NULL && si->si_code <= 0 && si->si_pid != getpid();
+	struct timespec now;
+	if (cur >= 0 && !(sig == SIGABRT && sent) && clock_gettime(CLOCK_MONOTONIC, &now) == 0 &&
+	    (rec.recovered_at == 0 ||
+	     (gint64)now.tv_sec * G_USEC_PER_SEC + now.tv_nsec / 1000 - rec.recovered_at >=
+		     RECOVER_MIN_UP_US)) {
+		struct slot *sl = &rec.slot[cur];
+		for (size_t i = 0; i < sl->nfds; i++)
+			(void)fcntl(sl->fds[i], F_SETFD, 0);
+		(void)fcntl(sl->memfd, F_SETFD, 0);
+		/* " 6" or "11": strtol skips the blank. */
+		sl->digits[0] = (char)(sig >= 10 ? '0' + sig / 10 : ' ');
+		sl->digits[1] = (char)('0' + sig % 10);
+		static const char msg[] = "tether: crashed: re-executing to keep the container\n";
+		(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+		execve("/proc/self/exe", sl->argv, rec.envp);
+	}
+	/* Die of it as without us: the default action, and its core dump. */
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void fd_id(int fd, char *buf, size_t size)
+{
+	struct stat sb;
+	if (fstat(fd, &sb) < 0)
+		snprintf(buf, size, "-");
+	else
+		snprintf(buf, size, "%ju:%ju", (uintmax_t)sb.st_dev, (uintmax_t)sb.st_ino);
+}
+
+static bool save(struct shim *s)
+{
+	int next = rec.current == 0 ? 1 : 0;
+	struct slot *sl = &rec.slot[next];
+	g_autoptr(GArray) keep = g_array_new(FALSE, FALSE, sizeof(int));
+	g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+	g_autoptr(json_object) st = upgrade_export(s, exe != NULL ? exe : "", keep, false);
+	json_object *ids = json_object_new_object();
+	for (guint i = 0; i < keep->len; i++) {
+		int fd = g_array_index(keep, int, i);
+		/* Close-on-exec again until the crash: no child inherits them. */
+		(void)fdutil_set_cloexec(fd, true);
+		char key[16], id[48];
+		snprintf(key, sizeof(key), "%d", fd);
+		fd_id(fd, id, sizeof(id));
+		json_object_object_add(ids, key, json_object_new_string(id));
+	}
+	json_object_object_add(st, "fd_ids", ids);
+	json_object_object_add(st, "saved_at", json_object_new_int64(g_get_monotonic_time()));
+	size_t len;
+	const char *text = json_object_to_json_string_length(st, JSON_C_TO_STRING_PLAIN, &len);
+	int r = 0;
+	if (ftruncate(sl->memfd, 0) < 0 || lseek(sl->memfd, 0, SEEK_SET) < 0)
+		r = -errno;
+	if (r == 0)
+		r = fdutil_write_all(sl->memfd, text, len);
+	if (r < 0) {
+		diag_warn("Failed to save the state for crash recovery: %s", g_strerror(-r));
+		return false;
+	}
+	g_free(sl->fds);
+	sl->nfds = keep->len;
+	sl->fds = g_memdup2(keep->data, keep->len * sizeof(int));
+	rec.current = next;
+	return true;
+}
+
+static gboolean on_save(gpointer data)
+{
+	struct shim *s = data;
+	s->recover_src = 0;
+	(void)save(s);
+	return G_SOURCE_REMOVE;
+}
+
+static void set_handlers(bool on)
+{
+	struct sigaction sa = {.sa_handler = SIG_DFL};
+	if (on) {
+		/* Reset and not deferred: a fault in the handler itself kills. */
+		sa.sa_sigaction = on_crash;
+		sa.sa_flags = SA_SIGINFO | SA_RESETHAND | SA_NODEFER;
+	}
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < G_N_ELEMENTS(crash_signals); i++)
+		(void)sigaction(crash_signals[i], &sa, NULL);
+}
+
+static void free_slots(void)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(rec.slot); i++) {
+		struct slot *sl = &rec.slot[i];
+		fdutil_close(&sl->memfd);
+		g_clear_pointer(&sl->fds, g_free);
+		g_clear_pointer(&sl->argv, g_strfreev);
+		sl->nfds = 0;
+		sl->digits = NULL;
+	}
+	g_clear_pointer(&rec.envp, g_strfreev);
+}
+
+void recover_arm(struct shim *s)
+{
+	if (s->opts->exec || s->argv == NULL || s->state != SHIM_RUNNING || rec.current >= 0)
+		return;
+	for (size_t i = 0; i < G_N_ELEMENTS(rec.slot); i++) {
+		struct slot *sl = &rec.slot[i];
+		sl->memfd = memfd_create("tether-recover", MFD_CLOEXEC);
+		if (sl->memfd < 0) {
+			diag_warn("No crash recovery: memfd_create: %s", g_strerror(errno));
+			free_slots();
+			return;
+		}
+		g_autofree char *adopt = g_strdup_printf("--adopt-state=%d", sl->memfd);
+		sl->argv = upgrade_argv(s->argv,
+					(const char *const[]){adopt, RECOVERED_FROM "00", NULL});
+		sl->digits = sl->argv[g_strv_length(sl->argv) - 1] + strlen(RECOVERED_FROM);
+	}
+	rec.envp = sdnotify_environ(s->sd, g_get_environ());
+	rec.recovered_at = s->opts->recovered_from > 0 ? g_get_monotonic_time() : 0;
+	if (!save(s)) {
+		free_slots();
+		return;
+	}
+	set_handlers(true);
+}
+
+void recover_touch(struct shim *s)
+{
+	if (rec.current >= 0 && s->recover_src == 0)
+		s->recover_src = g_timeout_add_seconds(RECOVER_SAVE_DELAY_S, on_save, s);
+}
+
+void recover_save(struct shim *s)
+{
+	if (rec.current < 0)
+		return;
+	if (s->recover_src != 0) {
+		g_source_remove(s->recover_src);
+		s->recover_src = 0;
+	}
+	(void)save(s);
+}
+
+void recover_disarm(struct shim *s)
+{
+	if (s->recover_src != 0) {
+		g_source_remove(s->recover_src);
+		s->recover_src = 0;
+	}
+	if (rec.current < 0)
+		return;
+	rec.current = -1;
+	set_handlers(false);
+	free_slots();
+}
+
+/* --- the new image ---------------------------------------------------------- */
+
+static bool stale_fd(GHashTable *stale, json_object *v)
+{
+	return json_object_is_type(v, json_type_int) &&
+	       g_hash_table_contains(stale, GINT_TO_POINTER(json_object_get_int(v)));
+}
+
+/* Every fd of st ("...fd": N, "...fds": [N...]) that is in stale, made -1. */
+static void forget_fds(json_object *o, GHashTable *stale)
+{
+	if (json_object_is_type(o, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(o); i++)
+			forget_fds(json_object_array_get_idx(o, i), stale);
+		return;
+	}
+	if (!json_object_is_type(o, json_type_object))
+		return;
+	json_object_object_foreach(o, key, val)
+	{
+		if (g_str_has_suffix(key, "fd") && stale_fd(stale, val)) {
+			json_object_object_add(o, key, json_object_new_int(-1));
+		} else if (g_str_has_suffix(key, "fds") &&
+			   json_object_is_type(val, json_type_array)) {
+			for (size_t i = 0; i < json_object_array_length(val); i++)
+				if (stale_fd(stale, json_object_array_get_idx(val, i)))
+					json_object_array_put_idx(val, i, json_object_new_int(-1));
+		} else {
+			forget_fds(val, stale);
+		}
+	}
+}
+
+/* A time left in st, less the time since the save (-1: none). */
+static void count_down(json_object *st, const char *key, int64_t elapsed_ms)
+{
+	int64_t left = handover_get_int(st, key, -1);
+	if (left >= 0)
+		json_object_object_add(st, key, json_object_new_int64(MAX(left - elapsed_ms, 0)));
+}
+
+void recover_check(struct shim *s, json_object *st)
+{
+	g_autoptr(GHashTable) stale = g_hash_table_new(NULL, NULL);
+	json_object *ids = handover_get(st, "fd_ids", json_type_object);
+	if (ids != NULL) {
+		json_object_object_foreach(ids, key, val)
+		{
+			char *end;
+			long fd = strtol(key, &end, 10);
+			if (*end != '\0' || fd < 3 || fd > G_MAXINT)
+				continue;
+			char id[48];
+			fd_id((int)fd, id, sizeof(id));
+			if (g_strcmp0(id, json_object_get_string(val)) == 0)
+				continue;
+			diag_warn("fd %ld is no longer what the crashed shim saved: left out", fd);
+			g_hash_table_add(stale, GINT_TO_POINTER((int)fd));
+			/* Open here only if its number was reused and kept by
+			 * the crash: nothing of ours. */
+			if (fcntl((int)fd, F_GETFD) >= 0)
+				close((int)fd);
+		}
+	}
+	if (g_hash_table_size(stale) > 0)
+		forget_fds(st, stale);
+	int64_t saved_at = handover_get_int(st, "saved_at", 0);
+	int64_t elapsed_ms = saved_at > 0 ? MAX(g_get_monotonic_time() - saved_at, 0) / 1000 : 0;
+	count_down(st, "timeout_left_ms", elapsed_ms);
+	count_down(st, "stop_left_ms", elapsed_ms);
+	s->recoveries++;
+}
+
+void recover_adopted(struct shim *s)
+{
+	const char *name = signame_name(s->opts->recovered_from);
+	g_autofree char *sig = name != NULL ? g_strconcat("SIG", name, NULL)
+					    : g_strdup_printf("%d", s->opts->recovered_from);
+	diag_error("recovered from a crash (%s): container %d kept; attach clients and control "
+		   "connections were cut",
+		   sig, s->container_pid);
+}
