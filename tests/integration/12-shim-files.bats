@@ -223,6 +223,8 @@ err2" ]
 		# at exit whatever the path's length.
 		"$T/bundle") ;;
 		/sys/fs/cgroup/*) ;;
+		# tether's two saved states for crash recovery.
+		"/memfd:tether-recover (deleted)") ;;
 		*) bad+=" ${fd##*/}=$target" ;;
 		esac
 	done

@@ -10,44 +10,27 @@ load ../lib/ctl
 
 setup() {
 	ctl_setup
-	PIDS=()
 }
 
 teardown() {
-	local p
-	for p in "${PIDS[@]}"; do
-		kill "$p" 2>/dev/null || true
-	done
 	ctl_teardown
-}
-
-shim_pid() { # ID
-	sed -n 's/.*"shim_pid": *\([0-9]*\).*/\1/p' "$ROOT/containers/$1/state.json"
 }
 
 fd_count() { # PID
 	ls "/proc/$1/fd" | wc -l
 }
 
-# contiguous FILE: the "line N" records in FILE (log or raw output) run from
-# some N upwards with no gap and no repeat; prints "FIRST LAST COUNT".
-contiguous() {
-	awk '/line [0-9]+/ { n = $NF + 0; if (c && n != last + 1) { print "gap after " last ": " n; bad = 1; exit 1 }
-		if (!c) first = n; last = n; c++ }
-		END { if (!bad) print first, last, c }' "$1"
-}
-
 @test "upgrade: 100 live upgrades while it logs, attached and subscribed: no line lost" {
 	ctl run -d -b "$BUNDLE" up-many-0000001 sh -c \
 		'trap "exit 3" TERM; i=0; while :; do i=$((i+1)); echo "line $i"; [ $((i % 50)) = 0 ] && sleep 0.01; done'
 	local id=up-many-0000001 pid
-	pid=$(shim_pid $id)
+	pid=$(ctl_shim_pid $id)
 	wait_until 10 grep -q 'line 100$' "$ROOT/containers/$id/ctr.log"
 	ctl attach --no-stdin $id >"$BATS_TEST_TMPDIR/attach.out" 2>"$BATS_TEST_TMPDIR/attach.err" </dev/null &
-	PIDS+=($!)
+	BG_PIDS+=($!)
 	local attach=$!
 	ctl events --follow $id >"$BATS_TEST_TMPDIR/events" 2>&1 &
-	PIDS+=($!)
+	BG_PIDS+=($!)
 	wait_until 10 grep -q 'line' "$BATS_TEST_TMPDIR/attach.out"
 	local fds i
 	fds=$(fd_count "$pid")
@@ -60,7 +43,7 @@ contiguous() {
 		[ "$output" = "$id: shim $pid upgraded to tether 0.1.0 (upgrade $i)" ]
 	done
 	# The same process, no fd more or less, the output still flowing.
-	[ "$(shim_pid $id)" = "$pid" ]
+	[ "$(ctl_shim_pid $id)" = "$pid" ]
 	[ "$(fd_count "$pid")" = "$fds" ]
 	ctl stats --no-stream $id >/dev/null 2>&1 || true
 	python3 "$REPO/tests/lib/control_client.py" "$ROOT/containers/$id/control" \
@@ -91,7 +74,7 @@ contiguous() {
 	local id=up-path-0000001 pid
 	"$TETHERCTL" --root "$ROOT" --shim "$BATS_TEST_TMPDIR/bin/tether" run -d -b "$BUNDLE" $id \
 		sh -c 'i=0; while :; do i=$((i+1)); echo "line $i"; sleep 0.05; done'
-	pid=$(shim_pid $id)
+	pid=$(ctl_shim_pid $id)
 	# A package manager replaces the file: the running shim's is deleted.
 	cp "$SHIM" "$BATS_TEST_TMPDIR/bin/tether.new"
 	mv "$BATS_TEST_TMPDIR/bin/tether.new" "$BATS_TEST_TMPDIR/bin/tether"
@@ -102,7 +85,7 @@ contiguous() {
 	run ctl upgrade --binary "$BATS_TEST_TMPDIR/other/tether" $id
 	[ "$status" -eq 0 ]
 	[ "$(readlink "/proc/$pid/exe")" = "$BATS_TEST_TMPDIR/other/tether" ]
-	[ "$(shim_pid $id)" = "$pid" ]
+	[ "$(ctl_shim_pid $id)" = "$pid" ]
 	# Still the container's monitor: it logs on, and stops it.
 	local n
 	n=$(grep -c line "$ROOT/containers/$id/ctr.log")
@@ -116,9 +99,9 @@ contiguous() {
 @test "upgrade: a terminal keeps its PTY, its size and its attach client" {
 	local id=up-tty-00000001 pid
 	ctl run -d -t -b "$BUNDLE" $id sh -c 'i=0; while :; do i=$((i+1)); echo "line $i"; sleep 0.02; done'
-	pid=$(shim_pid $id)
+	pid=$(ctl_shim_pid $id)
 	ctl attach --no-stdin $id >"$BATS_TEST_TMPDIR/attach.out" 2>/dev/null </dev/null &
-	PIDS+=($!)
+	BG_PIDS+=($!)
 	wait_until 10 grep -q line "$BATS_TEST_TMPDIR/attach.out"
 	local i
 	for i in $(seq 10); do
@@ -140,7 +123,7 @@ contiguous() {
 @test "upgrade: refused with the reason when it cannot be done; the shim carries on" {
 	local id=up-refuse-000001 pid
 	ctl run -d -b "$BUNDLE" $id sleep 100
-	pid=$(shim_pid $id)
+	pid=$(ctl_shim_pid $id)
 	run ctl upgrade --binary /bin/true $id
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"/bin/true cannot take over a running container: it does not adopt live-upgrade state format 1"* ]]

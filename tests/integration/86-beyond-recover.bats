@@ -11,34 +11,17 @@ load ../lib/ctl
 
 setup() {
 	ctl_setup
-	PIDS=()
 }
 
 teardown() {
-	local p
-	for p in "${PIDS[@]}"; do
-		kill "$p" 2>/dev/null || true
-	done
 	ctl_teardown
-}
-
-shim_pid() { # ID
-	sed -n 's/.*"shim_pid": *\([0-9]*\).*/\1/p' "$ROOT/containers/$1/state.json"
 }
 
 control() { # ID REQUEST
 	python3 "$REPO/tests/lib/control_client.py" "$ROOT/containers/$1/control" "$2"
 }
 
-# contiguous FILE: the "line N" records run from some N up with no gap or
-# repeat; prints "FIRST LAST COUNT".
-contiguous() {
-	awk '/line [0-9]+/ { n = $NF + 0; if (c && n != last + 1) { print "gap after " last ": " n; bad = 1; exit 1 }
-		if (!c) first = n; last = n; c++ }
-		END { if (!bad) print first, last, c }' "$1"
-}
-
-# A new "recovered" event on the control socket: the new image is up.
+# The new image is up: the control socket counts the recovery.
 wait_recovered() { # ID N
 	wait_until 10 eval "control $1 '{\"request\":\"stats\"}' | grep -q '\"recoveries\":$2'"
 }
@@ -47,12 +30,12 @@ wait_recovered() { # ID N
 	local id=rc-segv-0000001 pid
 	ctl run -d -b "$BUNDLE" $id sh -c \
 		'trap "exit 7" TERM; i=0; while :; do i=$((i+1)); echo "line $i"; [ $((i % 50)) = 0 ] && sleep 0.01; done'
-	pid=$(shim_pid $id)
+	pid=$(ctl_shim_pid $id)
 	wait_until 10 grep -q 'line 200$' "$ROOT/containers/$id/ctr.log"
 	kill -SEGV "$pid"
 	wait_recovered $id 1
 	# The same process, a new image; the container still its child.
-	[ "$(shim_pid $id)" = "$pid" ]
+	[ "$(ctl_shim_pid $id)" = "$pid" ]
 	kill -0 "$pid"
 	local cpid
 	cpid=$(control $id '{"request":"state"}' | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p')
@@ -75,12 +58,12 @@ wait_recovered() { # ID N
 @test "recover: sockets, FIFOs and the terminal go on; a cut attach client can come back" {
 	local id=rc-tty-00000001 pid
 	ctl run -d -t -b "$BUNDLE" $id sh -c 'i=0; while :; do i=$((i+1)); echo "line $i"; sleep 0.02; done'
-	pid=$(shim_pid $id)
+	pid=$(ctl_shim_pid $id)
 	ctl attach --no-stdin $id >"$BATS_TEST_TMPDIR/before.out" 2>/dev/null </dev/null &
-	PIDS+=($!)
+	BG_PIDS+=($!)
 	local attach=$!
 	ctl events --follow $id >"$BATS_TEST_TMPDIR/events" 2>&1 &
-	PIDS+=($!)
+	BG_PIDS+=($!)
 	local events=$!
 	wait_until 10 grep -q line "$BATS_TEST_TMPDIR/before.out"
 	kill -BUS "$pid"
@@ -91,7 +74,7 @@ wait_recovered() { # ID N
 	# The attach socket, the control socket, the ctl FIFO and the PTY are the
 	# same: a new client gets the output, a resize reaches the terminal.
 	ctl attach --no-stdin $id >"$BATS_TEST_TMPDIR/after.out" 2>/dev/null </dev/null &
-	PIDS+=($!)
+	BG_PIDS+=($!)
 	wait_until 10 grep -q line "$BATS_TEST_TMPDIR/after.out"
 	ctl resize $id 33 101
 	wait_until 10 eval '[ "$(ctl exec $id stty -F /dev/console size)" = "33 101" ]'
@@ -105,7 +88,7 @@ wait_recovered() { # ID N
 @test "recover: a second crash within 10 s is not recovered from; another's SIGABRT kills" {
 	local id=rc-loop-0000001 pid
 	ctl run -d -b "$BUNDLE" $id sleep 1000
-	pid=$(shim_pid $id)
+	pid=$(ctl_shim_pid $id)
 	kill -SEGV "$pid"
 	wait_recovered $id 1
 	# The same crash again at once would loop: it dies of it instead.
@@ -118,7 +101,7 @@ wait_recovered() { # ID N
 
 	local id2=rc-abrt-0000001 pid2
 	ctl run -d -b "$BUNDLE" $id2 sleep 1000
-	pid2=$(shim_pid $id2)
+	pid2=$(ctl_shim_pid $id2)
 	# systemd's watchdog (WatchdogSignal=SIGABRT), someone after a core.
 	kill -ABRT "$pid2"
 	wait_until 10 eval '! kill -0 '"$pid2"' 2>/dev/null'
@@ -128,7 +111,7 @@ wait_recovered() { # ID N
 @test "recover: counted in stats and metrics; a stop under way keeps its deadline" {
 	local id=rc-time-0000001 pid
 	ctl run -d -b "$BUNDLE" --stop-timeout 3 $id sh -c 'trap "" TERM; while :; do sleep 0.1; done'
-	pid=$(shim_pid $id)
+	pid=$(ctl_shim_pid $id)
 	# The shim's own stop (as systemd asks it): SIGKILL 3 s after the
 	# container's SIGTERM, crash or not.
 	kill -TERM "$pid"

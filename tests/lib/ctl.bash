@@ -26,12 +26,16 @@ ctl_setup() {
 	ROOT=$BATS_TEST_TMPDIR/root
 	BUNDLE=$BATS_TEST_TMPDIR/bundle
 	"$REPO/tests/lib/mkbundle.py" "$BUNDLE" "$ROOTFS" -- true
+	BG_PIDS=()
 }
 
 # ctl_teardown: remove every container the test left, then anything the
 # runtime still knows of.
 ctl_teardown() {
-	local d
+	local d p
+	for p in "${BG_PIDS[@]}"; do
+		kill "$p" 2>/dev/null || true
+	done
 	for d in "$ROOT"/containers/*; do
 		[ -d "$d" ] && ctl rm -f "${d##*/}" >/dev/null 2>&1
 	done
@@ -56,4 +60,17 @@ wait_until() {
 		[ "$tries" -gt 0 ] || return 1
 		sleep 0.1
 	done
+}
+
+# ctl_shim_pid ID: the pid of the container's shim, from tetherctl's state.
+ctl_shim_pid() {
+	sed -n 's/.*"shim_pid": *\([0-9]*\).*/\1/p' "$ROOT/containers/$1/state.json"
+}
+
+# contiguous FILE: the "line N" records in FILE (log or raw output) run from
+# some N upwards with no gap and no repeat; prints "FIRST LAST COUNT".
+contiguous() {
+	awk '/line [0-9]+/ { n = $NF + 0; if (c && n != last + 1) { print "gap after " last ": " n; bad = 1; exit 1 }
+		if (!c) first = n; last = n; c++ }
+		END { if (!bad) print first, last, c }' "$1"
 }
