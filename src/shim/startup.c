@@ -12,10 +12,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 void startup_lower_oom_score(struct shim *s)
@@ -31,6 +33,25 @@ void startup_lower_oom_score(struct shim *s)
 	if (fd >= 0)
 		close(fd);
 }
+/* Wait, 2 s at most, for the reparenting that first's exit brings. A pidfd
+ * turns readable at the exit, once the kernel has reparented its children:
+ * no polling on the start's critical path. */
+static void wait_reparented(pid_t first)
+{
+	int fd = (int)syscall(SYS_pidfd_open, first, 0);
+	if (fd >= 0) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		while (getppid() == first && poll(&p, 1, 2000) < 0 && errno == EINTR)
+			;
+		close(fd);
+	}
+	/* Without pidfds (Linux < 5.3), by polling. */
+	for (int i = 0; getppid() == first && fd < 0 && i < 2000; i++)
+		(void)usleep(1000);
+	if (getppid() == first)
+		diag_warn("our first process %d has not exited after 2 s", (int)first);
+}
+
 /* The caller's first process exits once the pidfile names the monitor; the
  * monitor waits on a gate until then, so no caller ever reads a pidfile
  * naming a process that has already done something, and then until that
@@ -80,13 +101,7 @@ bool startup_daemonize(struct shim *s)
 	 * MAINPID=us before that sees a process that is not its child and may
 	 * never learn how it exits (systemd then records the first process's
 	 * 0, not the container's code). */
-	for (int i = 0; getppid() == first; i++) {
-		if (i == 2000) {
-			diag_warn("our first process %d has not exited after 2 s", (int)first);
-			break;
-		}
-		(void)usleep(1000);
-	}
+	wait_reparented(first);
 	return true;
 }
 /* --exec-attach: the exec's attach socket and FIFOs exist; podman waits for
