@@ -37,7 +37,9 @@
 
 #define RECOVER_MIN_UP_US    (10 * G_USEC_PER_SEC)
 #define RECOVER_SAVE_DELAY_S 1
-#define RECOVERED_FROM	     "--recovered-from="
+/* The handler writes the memfd's number and the signal's into these. */
+#define ADOPT_STATE    "--adopt-state=          "
+#define RECOVERED_FROM "--recovered-from=  "
 
 static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGSYS, SIGABRT};
 
@@ -47,19 +49,28 @@ struct slot {
 	int memfd;
 	int *fds; /* the fds the state names, to keep open across the exec */
 	size_t nfds;
-	char **argv;
-	char *digits; /* the two characters of argv's "--recovered-from=NN" */
 };
 
 /* The one mutable global besides the log level (STYLE.md): a signal handler
  * reaches nothing else. The main loop writes only the slot that is not
- * current, then switches; the handler only reads, and writes the digits. */
+ * current, then switches; the handler only reads, and fills in argv. */
 static struct {
 	struct slot slot[2];
 	volatile sig_atomic_t current; /* -1: disarmed */
-	char **envp;
-	gint64 recovered_at; /* monotonic µs; 0 if this image is no recovery */
+	char **argv;		       /* ours, then ADOPT_STATE, RECOVERED_FROM */
+	char **envp;		       /* NULL: environ as it is */
+	gint64 recovered_at;	       /* monotonic µs; 0 if this image is no recovery */
 } rec = {.slot = {{.memfd = -1}, {.memfd = -1}}, .current = -1};
+
+/* n in the blanks that end arg, right-aligned (strtol skips the blanks). */
+static void put_number(char *arg, unsigned n)
+{
+	char *p = arg + strlen(arg);
+	do {
+		*--p = (char)('0' + n % 10);
+		n /= 10;
+	} while (n > 0 && p[-1] == ' ');
+}
 
 static void on_crash(int sig, siginfo_t *si, void *context)
 {
@@ -75,12 +86,14 @@ static void on_crash(int sig, siginfo_t *si, void *context)
 		for (size_t i = 0; i < sl->nfds; i++)
 			(void)fcntl(sl->fds[i], F_SETFD, 0);
 		(void)fcntl(sl->memfd, F_SETFD, 0);
-		/* " 6" or "11": strtol skips the blank. */
-		sl->digits[0] = (char)(sig >= 10 ? '0' + sig / 10 : ' ');
-		sl->digits[1] = (char)('0' + sig % 10);
+		size_t n = 0;
+		while (rec.argv[n] != NULL)
+			n++;
+		put_number(rec.argv[n - 2], (unsigned)sl->memfd);
+		put_number(rec.argv[n - 1], (unsigned)sig);
 		static const char msg[] = "tether: crashed: re-executing to keep the container\n";
 		(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
-		execve("/proc/self/exe", sl->argv, rec.envp);
+		execve("/proc/self/exe", rec.argv, rec.envp != NULL ? rec.envp : environ);
 	}
 	/* Die of it as without us: the default action, and its core dump. */
 	signal(sig, SIG_DFL);
@@ -101,8 +114,7 @@ static bool save(struct shim *s)
 	int next = rec.current == 0 ? 1 : 0;
 	struct slot *sl = &rec.slot[next];
 	g_autoptr(GArray) keep = g_array_new(FALSE, FALSE, sizeof(int));
-	g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
-	g_autoptr(json_object) st = upgrade_export(s, exe != NULL ? exe : "", keep, false);
+	g_autoptr(json_object) st = upgrade_export(s, "", keep, false);
 	json_object *ids = json_object_new_object();
 	for (guint i = 0; i < keep->len; i++) {
 		int fd = g_array_index(keep, int, i);
@@ -160,10 +172,9 @@ static void free_slots(void)
 		struct slot *sl = &rec.slot[i];
 		fdutil_close(&sl->memfd);
 		g_clear_pointer(&sl->fds, g_free);
-		g_clear_pointer(&sl->argv, g_strfreev);
 		sl->nfds = 0;
-		sl->digits = NULL;
 	}
+	g_clear_pointer(&rec.argv, g_strfreev);
 	g_clear_pointer(&rec.envp, g_strfreev);
 }
 
@@ -172,19 +183,16 @@ void recover_arm(struct shim *s)
 	if (s->opts->exec || s->argv == NULL || s->state != SHIM_RUNNING || rec.current >= 0)
 		return;
 	for (size_t i = 0; i < G_N_ELEMENTS(rec.slot); i++) {
-		struct slot *sl = &rec.slot[i];
-		sl->memfd = memfd_create("tether-recover", MFD_CLOEXEC);
-		if (sl->memfd < 0) {
+		if ((rec.slot[i].memfd = memfd_create("tether-recover", MFD_CLOEXEC)) < 0) {
 			diag_warn("No crash recovery: memfd_create: %s", g_strerror(errno));
 			free_slots();
 			return;
 		}
-		g_autofree char *adopt = g_strdup_printf("--adopt-state=%d", sl->memfd);
-		sl->argv = upgrade_argv(s->argv,
-					(const char *const[]){adopt, RECOVERED_FROM "00", NULL});
-		sl->digits = sl->argv[g_strv_length(sl->argv) - 1] + strlen(RECOVERED_FROM);
 	}
-	rec.envp = sdnotify_environ(s->sd, g_get_environ());
+	rec.argv = upgrade_argv(s->argv, (const char *const[]){ADOPT_STATE, RECOVERED_FROM, NULL});
+	/* The service manager's variables, if we took them out of environ. */
+	if (s->sd != NULL)
+		rec.envp = sdnotify_environ(s->sd, g_get_environ());
 	rec.recovered_at = s->opts->recovered_from > 0 ? g_get_monotonic_time() : 0;
 	if (!save(s)) {
 		free_slots();
