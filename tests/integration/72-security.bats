@@ -173,9 +173,13 @@ two" ]
 	# Every process valgrind followed (the caller's first process, the
 	# monitor, the children it forked before exec): no report at all.
 	[ "$(ls "$T"/vg.* | wc -l)" -ge 2 ]
+	# Except valgrind's own note that it lacks pidfd_open (434; valgrind
+	# 3.19): the shim then takes its fallback, as on a kernel without it.
 	local f
 	for f in "$T"/vg.*; do
-		if grep -q . "$f"; then
+		if grep -v -e 'unhandled amd64-linux syscall: 434$' -e 'write your own handler' \
+			-e 'README_MISSING_SYSCALL_OR_IOCTL' -e 'Nevertheless we consider this a bug' \
+			-e 'valgrind.org/support/bug_reports' "$f" | grep -q .; then
 			cat "$f" >&2
 			return 1
 		fi
