@@ -114,7 +114,7 @@ struct ctl_create_args {
 	{                                                                                          \
 		.log = CTL_LOGCFG_ARGS_INIT, .service = CTL_SERVICE_ARGS_INIT                      \
 	}
-#define CTL_CREATE_N_ENTRIES 25 /* without a terminator */
+#define CTL_CREATE_N_ENTRIES 26 /* without a terminator */
 typedef struct ctl_create_args ctl_create_args;
 void ctl_create_args_clear(struct ctl_create_args *a);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ctl_create_args, ctl_create_args_clear)
@@ -137,6 +137,8 @@ GPtrArray *ctl_list_ids(const struct ctl_context *ctx, GError **error);
 /* Paths; g_free the result. */
 char *ctl_containers_dir(const struct ctl_context *ctx);
 char *ctl_container_dir(const struct ctl_context *ctx, const char *id);
+/* rm (-f if force): the container out of the runtime, its state removed. */
+int ctl_rm(struct ctl_context *ctx, const char *id, bool force, GError **error);
 char *ctl_runtime_root(const struct ctl_context *ctx);
 
 /* The directory of an existing container, or NULL and "no such container". */

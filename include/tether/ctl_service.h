@@ -41,6 +41,7 @@ struct ctl_service {
 	int64_t replay_size; /* bytes of output kept for attach --replay */
 	char *memory_warn;   /* tether(8) --memory-warn, as given; NULL: none */
 	int memory_warn_signal;
+	bool fd_store; /* tether(8) --fd-store */
 };
 
 /* As given on create's and run's command line. */
@@ -52,12 +53,13 @@ struct ctl_service_args {
 	int health_interval, health_timeout, health_retries, health_start_period; /* -1 */
 	char *replay_size;
 	char *memory_warn, *memory_warn_signal;
+	gboolean fd_store;
 };
 #define CTL_SERVICE_ARGS_INIT                                                                      \
 	{                                                                                          \
-		NULL, NULL, -1, NULL, NULL, -1, -1, -1, -1, NULL, NULL, NULL                       \
+		NULL, NULL, -1, NULL, NULL, -1, -1, -1, -1, NULL, NULL, NULL, FALSE                \
 	}
-#define CTL_SERVICE_N_ENTRIES 12
+#define CTL_SERVICE_N_ENTRIES 13
 
 /* With -t, this much of the latest output is kept for attach --replay. */
 #define CTL_REPLAY_SIZE_TERMINAL (64 * 1024)

@@ -72,6 +72,7 @@ struct tether_opts {
 	gint64 replay_size;
 	int adopt_state_fd;	   /* --adopt-state: -1, or a live upgrade's state */
 	int recovered_from;	   /* --recovered-from: the signal of a crash (recover.h) */
+	gboolean fd_store;	   /* --fd-store: the fds in systemd's fd store too */
 	gboolean upgrade_protocol; /* --live-upgrade-protocol */
 	char *log_rate, *log_burst, *log_rate_policy; /* docs/log-policies.md */
 	gboolean log_compress;

@@ -27,5 +27,9 @@ void recover_disarm(struct shim *s);
 void recover_check(struct shim *s, json_object *st);
 /* Done adopting: say so in the shim's diagnostics. */
 void recover_adopted(struct shim *s);
+/* Taken over from systemd's fd store by a new process: the container is
+ * not our child. Its pidfd says when it exits, and (Linux 6.15) with what
+ * status, once the service manager reaped it. */
+void recover_watch_reparented(struct shim *s);
 
 #endif

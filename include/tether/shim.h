@@ -126,6 +126,14 @@ struct shim {
 	/* Crash recovery (recover.h). */
 	unsigned recoveries; /* crashes recovered from so far */
 	guint recover_src;   /* saves the state a second after a change */
+	/* --fd-store: the container as a pidfd, and what the service manager
+	 * holds of ours (fd number -> its identity). */
+	int container_pidfd;
+	GHashTable *fd_store;
+	/* Taken over from the fd store: the container is not our child. */
+	GSource *reparented_src; /* its pidfd */
+	guint reaped_src;	 /* then until the exit status is there */
+	gint64 reaped_since;
 };
 
 struct shim *shim_new(struct tether_opts *opts);
@@ -144,6 +152,8 @@ void shim_sync_send(int *sync_fd, const struct tether_opts *opts, long long valu
 		    const char *message);
 /* Enter SHIM_FAILED with message (owned), and leave the loop. */
 void shim_fail(struct shim *shim, char *message);
+/* The container exited with this wait status. */
+void shim_container_exited(struct shim *shim, int status);
 
 /* startup.c: the steps before the runtime runs; false with shim->failure set. */
 void startup_lower_oom_score(struct shim *shim);

@@ -52,7 +52,11 @@ int ctl_rm_main(struct ctl_context *ctx, int argc, char **argv, GError **error)
 		return 0;
 	if (!ctl_one_id("rm", argc, error))
 		return -1;
-	const char *id = argv[1];
+	return ctl_rm(ctx, argv[1], force, error);
+}
+
+int ctl_rm(struct ctl_context *ctx, const char *id, bool force, GError **error)
+{
 	struct ctl_state st;
 	int code;
 	enum ctl_status status;

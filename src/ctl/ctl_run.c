@@ -5,6 +5,7 @@
 
 #include "tether/ctl.h"
 #include "tether/ctl_attach.h"
+#include "tether/ctl_fdstore.h"
 #include "tether/ctl_runtime.h"
 #include "tether/ctl_session.h"
 
@@ -37,15 +38,19 @@ int ctl_run_main(struct ctl_context *ctx, int argc, char **argv, GError **error)
 {
 	g_auto(ctl_create_args) args = CTL_CREATE_ARGS_INIT;
 	g_autofree char *detach_keys = NULL;
-	gboolean detach = FALSE;
-	GOptionEntry entries[CTL_CREATE_N_ENTRIES + 3] = {
+	gboolean detach = FALSE, replace = FALSE;
+	GOptionEntry entries[CTL_CREATE_N_ENTRIES + 4] = {
 		{"detach", 'd', 0, G_OPTION_ARG_NONE, &detach,
 		 "Start it in the background and print its id", NULL},
 		{"detach-keys", 0, 0, G_OPTION_ARG_STRING, &detach_keys,
 		 "Keys that detach with -i (default: " CTL_DETACH_KEYS_DEFAULT "; \"\": none)",
 		 "KEYS"},
+		{"replace", 0, 0, G_OPTION_ARG_NONE, &replace,
+		 "Remove a container of this id first (rm -f); but under systemd, restarted "
+		 "after its shim was killed, take it over from the fd store (--fd-store)",
+		 NULL},
 	};
-	ctl_create_args_entries(&args, entries + 2);
+	ctl_create_args_entries(&args, entries + 3);
 	bool help;
 	if (!ctl_parse_options("run", "ID [COMMAND [ARG...]]",
 			       "Create and start a container; without -d, relay its output (and "
@@ -64,6 +69,14 @@ int ctl_run_main(struct ctl_context *ctx, int argc, char **argv, GError **error)
 		g_set_error(error, CTL_ERROR, CTL_ERROR_USAGE, "invalid --detach-keys '%s'",
 			    detach_keys);
 		return -1;
+	}
+	if (replace) {
+		if (ctl_fdstore_adopt(ctx, opts.id, error) < 0)
+			return -1;
+		g_autofree char *old = ctl_container_dir(ctx, opts.id);
+		g_autoptr(GError) rerr = NULL;
+		if (g_file_test(old, G_FILE_TEST_IS_DIR) && ctl_rm(ctx, opts.id, true, &rerr) < 0)
+			diag_warn("--replace: %s", rerr->message);
 	}
 	if (ctl_create_container(ctx, &opts, error) < 0)
 		return -1;

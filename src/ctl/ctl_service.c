@@ -61,6 +61,10 @@ void ctl_service_args_entries(struct ctl_service_args *a, GOptionEntry ret[CTL_S
 		{"replay-size", 0, 0, G_OPTION_ARG_STRING, &a->replay_size,
 		 "Output the shim keeps for attach --replay (default: 64k with -t, else 0)",
 		 "SIZE"},
+		{"fd-store", 0, 0, G_OPTION_ARG_NONE, &a->fd_store,
+		 "Under systemd: the shim keeps its fds in the unit's fd store, so that a restart "
+		 "after it was killed (run --replace) takes the container over",
+		 NULL},
 	};
 	memcpy(ret, entries, sizeof(entries));
 }
@@ -145,6 +149,9 @@ bool ctl_service_from_args(const struct ctl_service_args *a, const char *notify_
 				       a->memory_warn_signal,
 				       a->memory_warn == NULL ? ": it needs --memory-warn" : "");
 	svc.memory_warn = a->memory_warn;
+	if (a->fd_store && svc.sdnotify == CTL_SDNOTIFY_IGNORE)
+		return ctl_usage_error(error, "--fd-store needs systemd (NOTIFY_SOCKET)");
+	svc.fd_store = a->fd_store;
 	svc.replay_size = terminal ? CTL_REPLAY_SIZE_TERMINAL : 0;
 	if (a->replay_size != NULL &&
 	    (ctl_logcfg_parse_size(a->replay_size, &svc.replay_size) < 0 || svc.replay_size < 0 ||
@@ -173,6 +180,8 @@ void ctl_service_shim_args(const struct ctl_service *svc, const char *notify_soc
 		g_ptr_array_add(a, g_strdup("--sdnotify-socket"));
 		g_ptr_array_add(a, g_strdup(notify_socket));
 	}
+	if (svc->fd_store)
+		g_ptr_array_add(a, g_strdup("--fd-store"));
 	if (svc->stop_signal > 0) {
 		g_ptr_array_add(a, g_strdup("--stop-signal"));
 		g_ptr_array_add(a, g_strdup_printf("%d", svc->stop_signal));

@@ -200,6 +200,11 @@ bool opts_parse(struct tether_opts *o, int argc, char **argv, GError **error)
 		 "tether (internal): take over a running container from the shim that re-executed "
 		 "us, its state in this fd (a live upgrade)",
 		 "FD"},
+		{"fd-store", 0, 0, F(fd_store),
+		 "tether: with --systemd-notify, keep the container's fds in the service "
+		 "manager's fd store (FDSTORE=1; the unit needs FileDescriptorStoreMax=), so that "
+		 "a shim restarted after a SIGKILL takes the container over again",
+		 NULL},
 		{"recovered-from", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &o->recovered_from,
 		 "tether (internal): the --adopt-state is a crashed shim's, and this the signal "
 		 "of its crash",
@@ -407,6 +412,8 @@ bool opts_validate(struct tether_opts *o, GError **error)
 		return fail(error, "Cannot use 'exec' and 'restore' at the same time");
 	if (o->exec_attach && !o->exec)
 		return fail(error, "Attach can only be specified with exec");
+	if (o->fd_store && (!o->systemd_notify || o->exec))
+		return fail(error, "--fd-store needs --systemd-notify, and a container");
 	if (o->exec_attach && o->api_version < 1)
 		return fail(error, "Attach can only be specified for a non-legacy exec session");
 	if (o->cuuid == NULL && (!o->exec || o->api_version >= 1))

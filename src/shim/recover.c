@@ -17,6 +17,7 @@
 
 #include "tether/recover.h"
 #include "tether/diag.h"
+#include "tether/fdsource.h"
 #include "tether/fdutil.h"
 #include "tether/handover.h"
 #include "tether/jsonutil.h"
@@ -30,8 +31,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -109,6 +112,84 @@ static void fd_id(int fd, char *buf, size_t size)
 		snprintf(buf, size, "%ju:%ju", (uintmax_t)sb.st_dev, (uintmax_t)sb.st_ino);
 }
 
+/* --- systemd's fd store (--fd-store) ------------------------------------------ */
+
+#define FDSTORE_STATE "tether-state-"
+#define FDSTORE_FD    "tether-fd-"
+
+static void fdstore_remove(struct shim *s, const char *name)
+{
+	g_autofree char *text = g_strdup_printf("FDSTOREREMOVE=1\nFDNAME=%s", name);
+	(void)sdnotify_send(s->sd, text);
+}
+
+static void fdstore_add(struct shim *s, const char *name, int fd)
+{
+	g_autofree char *text = g_strdup_printf("FDSTORE=1\nFDNAME=%s", name);
+	(void)sdnotify_send_fds(s->sd, text, &fd, 1);
+}
+
+/* The service manager holds the fds the state names (by their number: a
+ * restarted shim gets them back at it, see tetherctl run), as they are now. */
+static void fdstore_sync(struct shim *s, json_object *ids)
+{
+	if (!s->opts->fd_store || s->sd == NULL)
+		return;
+	if (s->fd_store == NULL)
+		s->fd_store = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	GHashTableIter it;
+	gpointer key, value;
+	g_hash_table_iter_init(&it, s->fd_store);
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		json_object *now;
+		if (json_object_object_get_ex(ids, key, &now) &&
+		    g_strcmp0(json_object_get_string(now), value) == 0)
+			continue;
+		g_autofree char *name = g_strconcat(FDSTORE_FD, (const char *)key, NULL);
+		fdstore_remove(s, name);
+		g_hash_table_iter_remove(&it);
+	}
+	json_object_object_foreach(ids, fd, id)
+	{
+		if (g_hash_table_contains(s->fd_store, fd))
+			continue;
+		g_autofree char *name = g_strconcat(FDSTORE_FD, fd, NULL);
+		fdstore_add(s, name, atoi(fd));
+		g_hash_table_insert(s->fd_store, g_strdup(fd),
+				    g_strdup(json_object_get_string(id)));
+	}
+}
+
+/* The states, anew (an earlier image's are gone with it); or none. */
+static void fdstore_states(struct shim *s, bool add)
+{
+	if (!s->opts->fd_store || s->sd == NULL)
+		return;
+	for (size_t i = 0; i < G_N_ELEMENTS(rec.slot); i++) {
+		char name[32];
+		snprintf(name, sizeof(name), FDSTORE_STATE "%zu", i);
+		fdstore_remove(s, name);
+		if (add)
+			fdstore_add(s, name, rec.slot[i].memfd);
+	}
+}
+
+/* Nothing of ours stays with the service manager: the container is gone. */
+static void fdstore_clear(struct shim *s)
+{
+	if (s->fd_store == NULL)
+		return;
+	GHashTableIter it;
+	gpointer key;
+	g_hash_table_iter_init(&it, s->fd_store);
+	while (g_hash_table_iter_next(&it, &key, NULL)) {
+		g_autofree char *name = g_strconcat(FDSTORE_FD, (const char *)key, NULL);
+		fdstore_remove(s, name);
+	}
+	g_clear_pointer(&s->fd_store, g_hash_table_unref);
+	fdstore_states(s, false);
+}
+
 static bool save(struct shim *s)
 {
 	int next = rec.current == 0 ? 1 : 0;
@@ -125,7 +206,7 @@ static bool save(struct shim *s)
 		fd_id(fd, id, sizeof(id));
 		json_object_object_add(ids, key, json_object_new_string(id));
 	}
-	json_object_object_add(st, "fd_ids", ids);
+	json_object_object_add(st, "fd_ids", json_object_get(ids));
 	json_object_object_add(st, "saved_at", json_object_new_int64(g_get_monotonic_time()));
 	size_t len;
 	const char *text = json_object_to_json_string_length(st, JSON_C_TO_STRING_PLAIN, &len);
@@ -136,12 +217,15 @@ static bool save(struct shim *s)
 		r = fdutil_write_all(sl->memfd, text, len);
 	if (r < 0) {
 		diag_warn("Failed to save the state for crash recovery: %s", g_strerror(-r));
+		json_object_put(ids);
 		return false;
 	}
 	g_free(sl->fds);
 	sl->nfds = keep->len;
 	sl->fds = g_memdup2(keep->data, keep->len * sizeof(int));
 	rec.current = next;
+	fdstore_sync(s, ids);
+	json_object_put(ids);
 	return true;
 }
 
@@ -194,7 +278,9 @@ void recover_arm(struct shim *s)
 	if (s->sd != NULL)
 		rec.envp = sdnotify_environ(s->sd, g_get_environ());
 	rec.recovered_at = s->opts->recovered_from > 0 ? g_get_monotonic_time() : 0;
+	fdstore_states(s, true);
 	if (!save(s)) {
+		fdstore_states(s, false);
 		free_slots();
 		return;
 	}
@@ -228,6 +314,8 @@ void recover_disarm(struct shim *s)
 		return;
 	rec.current = -1;
 	set_handlers(false);
+	if (s->state == SHIM_EXITED)
+		fdstore_clear(s);
 	free_slots();
 }
 
@@ -312,4 +400,86 @@ void recover_adopted(struct shim *s)
 	diag_error("recovered from a crash (%s): container %d kept; attach clients and control "
 		   "connections were cut",
 		   sig, s->container_pid);
+}
+
+/* --- a container that is not our child -------------------------------------- */
+
+/* PIDFD_GET_INFO (Linux 6.13) and its PIDFD_INFO_EXIT (6.15), which Debian's
+ * headers predate: the layout of <linux/pidfd.h>. */
+struct pidfd_info {
+	uint64_t mask;
+	uint64_t cgroupid;
+	uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
+	int32_t exit_code;
+};
+#define PIDFD_GET_INFO	_IOWR(0xFF, 11, struct pidfd_info)
+#define PIDFD_INFO_EXIT (1UL << 3)
+/* How long the service manager may take to reap it. */
+#define REAPED_WAIT_MS 3000
+#define REAPED_POLL_MS 10
+
+static pid_t parent_of(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	g_autofree char *text = NULL;
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return -1;
+	/* "PID (COMM) S PPID ...": COMM may hold anything but ends at the last ')'. */
+	const char *p = strrchr(text, ')');
+	int ppid;
+	if (p == NULL || sscanf(p + 1, " %*c %d", &ppid) != 1)
+		return -1;
+	return ppid;
+}
+
+static gboolean on_reaped(gpointer data)
+{
+	struct shim *s = data;
+	struct pidfd_info info = {.mask = PIDFD_INFO_EXIT};
+	bool known = ioctl(s->container_pidfd, PIDFD_GET_INFO, &info) == 0 &&
+		     (info.mask & PIDFD_INFO_EXIT);
+	gint64 waited_ms = (g_get_monotonic_time() - s->reaped_since) / 1000;
+	if (!known && waited_ms < REAPED_WAIT_MS)
+		return G_SOURCE_CONTINUE;
+	s->reaped_src = 0;
+	int status = info.exit_code;
+	if (!known) {
+		diag_error("container %d exited, but its exit code is lost: its parent, a shim "
+			   "that was killed, is gone, and this kernel keeps no exit status for a "
+			   "pidfd (Linux 6.15 does): reporting 255",
+			   s->container_pid);
+		status = 255 << 8;
+	}
+	shim_container_exited(s, status);
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean on_container_gone(gint fd, GIOCondition cond, gpointer data)
+{
+	struct shim *s = data;
+	g_clear_pointer(&s->reparented_src, g_source_unref);
+	/* Its exit status is the pidfd's once its new parent reaped it. */
+	s->reaped_since = g_get_monotonic_time();
+	if (on_reaped(s) == G_SOURCE_CONTINUE)
+		s->reaped_src = g_timeout_add(REAPED_POLL_MS, on_reaped, s);
+	return G_SOURCE_REMOVE;
+}
+
+void recover_watch_reparented(struct shim *s)
+{
+	if (s->container_pid <= 0 || parent_of(s->container_pid) == getpid())
+		return;
+	if (s->container_pidfd < 0)
+		s->container_pidfd = (int)syscall(SYS_pidfd_open, s->container_pid, 0);
+	if (s->container_pidfd < 0) {
+		diag_error("container %d is not ours to reap, and pidfd_open: %s: taken as exited",
+			   s->container_pid, g_strerror(errno));
+		shim_container_exited(s, 255 << 8);
+		return;
+	}
+	diag_warn("container %d was taken over from the service manager's fd store: it is not "
+		  "our child (its shim was killed)",
+		  s->container_pid);
+	s->reparented_src = fdsource_new(s->container_pidfd, G_IO_IN, on_container_gone, s);
 }

@@ -122,6 +122,37 @@ int sdnotify_send(struct sdnotify *n, const char *text)
 	return 0;
 }
 
+int sdnotify_send_fds(struct sdnotify *n, const char *text, const int *fds, size_t nfds)
+{
+	if (n == NULL)
+		return 0;
+	if (nfds == 0 || nfds > 16)
+		return -EINVAL;
+	struct iovec iov = {.iov_base = (void *)text, .iov_len = strlen(text)};
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(16 * sizeof(int))];
+	} control = {0};
+	struct msghdr msg = {.msg_name = &n->addr,
+			     .msg_namelen = n->addr_len,
+			     .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = control.buf,
+			     .msg_controllen = CMSG_SPACE(nfds * sizeof(int))};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+	memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
+	if (sendmsg(n->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+		int r = -errno;
+		diag_warn("Failed to pass fds to the service manager: %s", g_strerror(-r));
+		return r;
+	}
+	diag_debug("told the service manager, with %zu fds: %s", nfds, text);
+	return 0;
+}
+
 int sdnotify_sendf(struct sdnotify *n, const char *fmt, ...)
 {
 	if (n == NULL)

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -98,6 +99,7 @@ struct shim *shim_new(struct tether_opts *opts)
 	s->out_fd[0] = s->out_fd[1] = -1;
 	s->term_fd = -1;
 	s->stdin_fd = -1;
+	s->container_pidfd = -1;
 	s->early_exits = g_hash_table_new(NULL, NULL);
 
 	s->sync_fd = s->start_fd = -1;
@@ -121,6 +123,13 @@ void shim_free(struct shim *s)
 	if (s == NULL)
 		return;
 	recover_disarm(s);
+	g_clear_pointer(&s->fd_store, g_hash_table_unref);
+	if (s->reparented_src != NULL)
+		g_source_destroy(s->reparented_src);
+	g_clear_pointer(&s->reparented_src, g_source_unref);
+	if (s->reaped_src != 0)
+		g_source_remove(s->reaped_src);
+	fdutil_close(&s->container_pidfd);
 	stdio_close(s);
 	g_clear_pointer(&s->attach, attach_free);
 	g_clear_pointer(&s->ctl, ctlfifo_free);
@@ -167,7 +176,7 @@ void shim_fail(struct shim *s, char *message)
 
 /* --- life cycle events ---------------------------------------------------- */
 
-static void on_container_exit(struct shim *s, int status)
+void shim_container_exited(struct shim *s, int status)
 {
 	s->container_status = status;
 	s->state = SHIM_EXITED;
@@ -257,6 +266,9 @@ static void on_runtime_exit(struct shim *s, int status)
 		return;
 	}
 	s->container_pid = (pid_t)pid;
+	/* --fd-store: what a shim restarted without us learns the exit by. */
+	if (s->opts->fd_store && (s->container_pidfd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0)
+		diag_warn("pidfd_open(%lld): %s", pid, g_strerror(errno));
 	if (!terminal_check(s)) {
 		shim_fail(s, g_strdup("Runtime did not set up terminal"));
 		return;
@@ -275,7 +287,7 @@ static void on_runtime_exit(struct shim *s, int status)
 	gpointer early;
 	if (g_hash_table_lookup_extended(s->early_exits, GINT_TO_POINTER(s->container_pid), NULL,
 					 &early))
-		on_container_exit(s, GPOINTER_TO_INT(early));
+		shim_container_exited(s, GPOINTER_TO_INT(early));
 }
 
 static void reap_children(struct shim *s)
@@ -290,7 +302,7 @@ static void reap_children(struct shim *s)
 		if (pid == s->runtime_pid)
 			on_runtime_exit(s, status);
 		else if (s->container_pid > 0 && pid == s->container_pid)
-			on_container_exit(s, status);
+			shim_container_exited(s, status);
 		else if (s->state == SHIM_CREATING)
 			g_hash_table_insert(s->early_exits, GINT_TO_POINTER(pid),
 					    GINT_TO_POINTER(status));
@@ -618,6 +630,7 @@ static bool adopt(struct shim *s)
 	bool recovering = s->opts->recovered_from > 0;
 	if (recovering)
 		recover_check(s, st);
+	s->container_pidfd = handover_get_fd(st, "container_pidfd");
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		diag_warn("Failed to become a subreaper: %s", g_strerror(errno));
 	s->loop = g_main_loop_new(NULL, FALSE);
@@ -639,6 +652,7 @@ static bool adopt(struct shim *s)
 		stdin_set_fd(s, stdin_fd);
 	int64_t timeout_ms = handover_get_int(st, "timeout_left_ms", -1);
 	watch_container(s, timeout_ms);
+	recover_watch_reparented(s);
 	oom_adopt(s->oom, st);
 	health_adopt(s, handover_get(st, "health", json_type_object));
 	shim_service_adopted(s, handover_get_int(st, "stop_left_ms", -1));

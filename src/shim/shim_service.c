@@ -151,6 +151,10 @@ void shim_service_adopted(struct shim *s, int64_t stop_left_ms)
 	if (s->sd == NULL)
 		return;
 	shim_service_announce(s);
+	/* A unit restarted around a shim taken over from its fd store waits
+	 * for it again (and READY=1 twice is no harm). */
+	if (s->started && s->notify == NULL)
+		(void)sdnotify_send(s->sd, "READY=1");
 	(void)sdnotify_sendf(s->sd, "STATUS=Container %s %s (pid %d), monitor %s", s->opts->cid,
 			     s->started ? "running" : "created", (int)s->container_pid,
 			     s->opts->recovered_from > 0 ? "recovered from a crash" : "upgraded");

@@ -155,8 +155,14 @@ json_object *upgrade_export(struct shim *s, const char *binary, GArray *keep, bo
 	ADD("oom_score_adj", json_object_new_int(s->oom_score_adj));
 	ADD("have_oom_score_adj", json_object_new_boolean(s->have_oom_score_adj));
 	ADD("recoveries", json_object_new_int64(s->recoveries));
+	/* For a shim restarted from systemd's fd store (recover.h). */
+	json_object *argv = json_object_new_array();
+	for (char **p = s->argv; p != NULL && *p != NULL; p++)
+		json_object_array_add(argv, json_object_new_string(*p));
+	ADD("argv", argv);
 
 	ADD("sync_fd", json_object_new_int(handover_keep_fd(keep, s->sync_fd)));
+	ADD("container_pidfd", json_object_new_int(handover_keep_fd(keep, s->container_pidfd)));
 	ADD("inherited_fds",
 	    fd_array(keep, (const int *)(void *)s->inherited_fds->data, s->inherited_fds->len));
 	ADD("out_fds", fd_array(keep, s->out_fd, 2));

@@ -272,6 +272,51 @@ sanitizer_env() {
 	ctl_in ps | grep -q '^tether-unit-web *web *running'
 }
 
+@test "systemd: a killed shim's restart takes the container over from the fd store" {
+	bundle phoenix sh -c 'trap "echo stopping; exit 5" TERM; i=0; while :; do i=$((i+1)); echo "line $i"; sleep 0.05; done'
+	sysctl_in start tether@phoenix.service
+	local shim ctr n
+	shim=$(prop tether@phoenix.service MainPID)
+	ctr=$(cat "$S/root/containers/tether-unit-phoenix/pidfile")
+	in_ns kill -0 "$ctr"
+	# SIGKILL: no crash handler runs. systemd restarts the unit, whose
+	# tetherctl run --replace gets the fds the shim stored and becomes it.
+	in_ns kill -KILL "$shim"
+	local i
+	for i in $(seq 200); do
+		[ "$(prop tether@phoenix.service MainPID)" != "$shim" ] &&
+			[ "$(prop tether@phoenix.service ActiveState)" = active ] &&
+			[ "$(prop tether@phoenix.service MainPID)" != 0 ] && break
+		sleep 0.05
+	done
+	[ "$(prop tether@phoenix.service ActiveState)" = active ] || {
+		sysctl_in status tether@phoenix.service >&2 || true
+		journal_in -n 40 -o cat >&2
+		false
+	}
+	local new
+	new=$(prop tether@phoenix.service MainPID)
+	[ "$new" != "$shim" ]
+	[ "$(in_ns cat /proc/"$new"/comm)" = tether ]
+	[[ "$(prop tether@phoenix.service StatusText)" == *"monitor recovered from a crash"* ]]
+	# The same container, still running, still logging, still in ps.
+	in_ns kill -0 "$ctr"
+	ctl_in ps | grep -q '^tether-unit-phoenix *phoenix *running'
+	n=$(journal_in -o cat CONTAINER_NAME=phoenix | grep -c '^line')
+	for i in $(seq 100); do
+		[ "$(journal_in -o cat CONTAINER_NAME=phoenix | grep -c '^line')" -gt "$((n + 5))" ] && break
+		sleep 0.1
+	done
+	[ "$(journal_in -o cat CONTAINER_NAME=phoenix | grep -c '^line')" -gt "$((n + 5))" ]
+	# Not its parent, the new shim still reports its exit code (the pidfd's
+	# exit status, Linux 6.15; 255 before).
+	sysctl_in stop tether@phoenix.service
+	local want=5
+	[ "$(printf '%s\n' 6.15 "$(uname -r)" | sort -V | head -n 1)" = 6.15 ] || want=255
+	main_status_is tether@phoenix.service $want
+	ctl_in ps -a | grep -q "^tether-unit-phoenix .*exited ($want)"
+}
+
 @test "systemd: stopping tether@web stops the container and records its exit code" {
 	sysctl_in is-active tether@web.service
 	sysctl_in stop tether@web.service

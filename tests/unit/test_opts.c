@@ -237,6 +237,14 @@ static void test_upgrade_flags(void **state)
 	assert_int_equal(o.adopt_state_fd, 7);
 	assert_true(o.upgrade_protocol);
 	opts_clear(&o);
+	/* As crash recovery's handler fills them in: blank-padded numbers. */
+	const char *padded[] = {BASE, "--adopt-state=        19", "--recovered-from= 6", NULL};
+	assert_true(parse(&o, padded, NULL));
+	assert_int_equal(o.adopt_state_fd, 19);
+	assert_int_equal(o.recovered_from, 6);
+	opts_clear(&o);
+	expect((const char *[]){BASE, "--fd-store", NULL}, "--fd-store needs --systemd-notify");
+	expect((const char *[]){BASE, "--fd-store", "--systemd-notify", NULL}, NULL);
 	const char *bad[] = {BASE, "--adopt-state=x", NULL};
 	GError *error = NULL;
 	assert_false(parse(&o, bad, &error));
