@@ -75,7 +75,9 @@ FLOOD='i=0; while [ $i -lt 100 ]; do yes 012345678901234567890123456789012345678
 }
 
 @test "log-rate: a terminal is one stream, limited too" {
-	make_test_bundle --tty -- sh -c 'i=0; while [ $i -lt 40 ]; do yes 0123456789012345678901234567890123456789012345678901234567890 | head -c 65536; i=$((i+1)); done; sleep 2; echo FLOOD-END; exec sleep 100'
+	# The flood ends mid-line: a lone newline ends that line (dropped with
+	# it, or not, as the bucket stood), so FLOOD-END is a line of its own.
+	make_test_bundle --tty -- sh -c 'i=0; while [ $i -lt 40 ]; do yes 0123456789012345678901234567890123456789012345678901234567890 | head -c 65536; i=$((i+1)); done; sleep 2; echo; echo FLOOD-END; exec sleep 100'
 	monitor_create -t --full-attach --log-rate 100k --diagnostics-file "$T/diag"
 	runtime_start
 	wait_for "grep -q FLOOD-END '$T/ctr.log'" 60
