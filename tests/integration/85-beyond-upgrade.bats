@@ -87,9 +87,7 @@ fd_count() { # PID
 	[ "$(readlink "/proc/$pid/exe")" = "$BATS_TEST_TMPDIR/other/tether" ]
 	[ "$(ctl_shim_pid $id)" = "$pid" ]
 	# Still the container's monitor: it logs on, and stops it.
-	local n
-	n=$(grep -c line "$ROOT/containers/$id/ctr.log")
-	wait_until 10 eval '[ "$(grep -c line "$ROOT/containers/$id/ctr.log")" -gt "$n" ]'
+	ctl_logs_grow $id
 	ctl kill $id KILL
 	run ctl wait $id
 	[ "$output" = 137 ]

@@ -42,9 +42,7 @@ wait_recovered() { # ID N
 	[ -n "$cpid" ]
 	[ "$(awk '{print $4}' "/proc/$cpid/stat")" = "$pid" ]
 	# It logs on, and reports the container's own exit code.
-	local n
-	n=$(grep -c line "$ROOT/containers/$id/ctr.log")
-	wait_until 10 eval '[ "$(grep -c line "$ROOT/containers/$id/ctr.log")" -gt "$((n + 100))" ]'
+	ctl_logs_grow $id 100
 	ctl kill $id TERM
 	run ctl wait $id
 	[ "$output" = 7 ]

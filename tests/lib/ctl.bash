@@ -74,3 +74,14 @@ contiguous() {
 		if (!c) first = n; last = n; c++ }
 		END { if (!bad) print first, last, c }' "$1"
 }
+
+# ctl_logs_grow ID [N]: wait (10 s) until ID's k8s-file log holds more than
+# N "line" records beyond what it holds now: its shim still logs.
+ctl_logs_grow() {
+	local want=$(($(ctl_log_lines "$1") + ${2:-0}))
+	wait_until 10 eval "[ \"\$(ctl_log_lines $1)\" -gt $want ]"
+}
+
+ctl_log_lines() { # ID
+	grep -c line "$ROOT/containers/$1/ctr.log"
+}
