@@ -51,6 +51,8 @@ static void ctl_state(void *data, json_object *obj)
 	json_object_object_add(obj, "container_id", json_object_new_string(s->opts->cid));
 	json_object_object_add(obj, "pid", json_object_new_int(s->container_pid));
 	json_object_object_add(obj, "status", json_object_new_string(status_of(s)));
+	if (s->stopping && s->state == SHIM_RUNNING)
+		json_object_object_add(obj, "stopping", json_object_new_boolean(true));
 	if (s->state == SHIM_EXITED) {
 		json_object_object_add(obj, "exit_code", json_object_new_int(s->exit_code));
 		if (WIFSIGNALED(s->container_status))

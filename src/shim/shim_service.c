@@ -115,17 +115,10 @@ static gboolean on_stop_timeout(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-void shim_service_stop(struct shim *s, int signo)
+/* A stop that starts now: recorded (and saved for crash recovery) before
+ * the container gets its signal, so that no crash in between loses it. */
+static void begin_stop(struct shim *s, int signo)
 {
-	/* Until the container exists, the runtime gets the signal as it is. */
-	pid_t to = s->container_pid > 0 ? s->container_pid : s->runtime_pid;
-	if (s->container_pid > 0 && signo == SIGTERM)
-		signo = s->opts->stop_signal;
-	diag_info("forwarding signal %d to %d", signo, to);
-	if (to > 0 && kill(to, signo) < 0)
-		diag_warn("Failed to forward signal %d to %d: %s", signo, to, g_strerror(errno));
-	if (s->container_pid <= 0 || s->state != SHIM_RUNNING || s->stopping)
-		return;
 	s->stopping = true;
 	const char *name = signame_name(signo);
 	g_autofree char *sig = name ? g_strconcat("SIG", name, NULL) : g_strdup_printf("%d", signo);
@@ -139,6 +132,19 @@ void shim_service_stop(struct shim *s, int signo)
 	recover_save(s);
 	(void)sdnotify_sendf(s->sd, "STOPPING=1\nSTATUS=Stopping container %s (%s%s)", s->opts->cid,
 			     sig, then ? then : "");
+}
+
+void shim_service_stop(struct shim *s, int signo)
+{
+	/* Until the container exists, the runtime gets the signal as it is. */
+	pid_t to = s->container_pid > 0 ? s->container_pid : s->runtime_pid;
+	if (s->container_pid > 0 && signo == SIGTERM)
+		signo = s->opts->stop_signal;
+	if (s->container_pid > 0 && s->state == SHIM_RUNNING && !s->stopping)
+		begin_stop(s, signo);
+	diag_info("forwarding signal %d to %d", signo, to);
+	if (to > 0 && kill(to, signo) < 0)
+		diag_warn("Failed to forward signal %d to %d: %s", signo, to, g_strerror(errno));
 }
 
 void shim_service_adopted(struct shim *s, int64_t stop_left_ms)

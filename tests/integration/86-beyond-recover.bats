@@ -114,6 +114,7 @@ wait_recovered() { # ID N
 	# container's SIGTERM, crash or not.
 	kill -TERM "$pid"
 	local t0=$SECONDS
+	wait_until 10 eval "control $id '{\"request\":\"state\"}' | grep -q '\"stopping\":true'"
 	kill -SEGV "$pid"
 	wait_recovered $id 1
 	ctl stats --prometheus $id | grep -E '^tether_shim_recoveries_total\{container_id="'$id'".*\} 1$'
