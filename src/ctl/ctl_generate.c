@@ -61,11 +61,7 @@ char *ctl_generate_unit(const struct ctl_state *st, char *const *args, const cha
 			const char *root, int stop_timeout)
 {
 	const char *name = st->name ? st->name : st->id;
-	g_autoptr(GString) pre = g_string_new("ExecStartPre=-");
 	g_autofree char *q_self = ctl_generate_exec_word(self);
-	g_string_append(pre, q_self);
-	add_words(pre, "--root", root, "rm", "--force", st->id, NULL);
-
 	g_autoptr(GString) run = g_string_new("ExecStart=");
 	g_string_append(run, q_self);
 	add_words(run, "--root", root, NULL);
@@ -73,7 +69,10 @@ char *ctl_generate_unit(const struct ctl_state *st, char *const *args, const cha
 		add_words(run, "--runtime", st->runtime, NULL);
 	if (st->shim != NULL)
 		add_words(run, "--shim", st->shim, NULL);
-	add_words(run, "run", "--detach", "--name", name, NULL);
+	/* --replace: what a previous run left goes, unless the unit restarts
+	 * after its shim was killed: then the fd store (--fd-store) gives the
+	 * running container back (docs/crash-recovery.md). */
+	add_words(run, "run", "--detach", "--replace", "--fd-store", "--name", name, NULL);
 	if (st->bundle != NULL)
 		add_words(run, "--bundle", st->bundle, NULL);
 	if (st->terminal)
@@ -133,13 +132,14 @@ char *ctl_generate_unit(const struct ctl_state *st, char *const *args, const cha
 			       "\n[Service]\n"
 			       "Type=notify\n"
 			       "NotifyAccess=all\n"
-			       "%s\n%s\n"
+			       "%s\n"
+			       "FileDescriptorStoreMax=64\n"
 			       "KillMode=mixed\n"
 			       "TimeoutStopSec=%d\n"
 			       "Restart=on-failure\n"
 			       "\n[Install]\n"
 			       "WantedBy=multi-user.target\n",
-			       name, st->id, q_name, root, pre->str, run->str, stop_timeout + 30);
+			       name, st->id, q_name, root, run->str, stop_timeout + 30);
 	return g_string_free(u, FALSE);
 }
 

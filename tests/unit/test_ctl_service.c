@@ -154,14 +154,15 @@ static void test_unit(void **state)
 	char *args[] = {(char *)"sh", (char *)"-c", (char *)"echo $X 50%", NULL};
 	g_autofree char *u = ctl_generate_unit(&st, args, "/usr/bin/tetherctl", "/run/tether", 15);
 	assert_non_null(strstr(u, "\nType=notify\nNotifyAccess=all\n"));
-	assert_non_null(strstr(u, "\nExecStartPre=-/usr/bin/tetherctl --root /run/tether rm "
-				  "--force web-000000000001\n"));
+	assert_null(strstr(u, "ExecStartPre="));
 	assert_non_null(strstr(u, "\nExecStart=/usr/bin/tetherctl --root /run/tether --runtime "
-				  "/usr/sbin/runc --shim /usr/bin/tether run --detach --name web "
+				  "/usr/sbin/runc --shim /usr/bin/tether run --detach --replace "
+				  "--fd-store --name web "
 				  "--bundle /srv/bundles/web --tty --log-driver journald "
 				  "--stop-signal INT --stop-timeout 15 web-000000000001 -- sh -c "
 				  "\"echo $$X 50%%\"\n"));
-	assert_non_null(strstr(u, "\nKillMode=mixed\nTimeoutStopSec=45\n"));
+	assert_non_null(
+		strstr(u, "\nFileDescriptorStoreMax=64\nKillMode=mixed\nTimeoutStopSec=45\n"));
 	assert_non_null(strstr(u, "\nDescription=tether container web\n"));
 }
 
