@@ -29,6 +29,10 @@ ssize_t fdutil_read_some(int fd, void *buf, size_t cap);
  * not open. */
 int fdutil_fd_from_env(const char *name);
 
+/* A pidfd for pid (close-on-exec; readable once it exits), or -errno
+ * (-ENOSYS before Linux 5.3). */
+int fdutil_pidfd_open(pid_t pid);
+
 /* Make fd 0, 1 and 2 point at /dev/null unless keep is set for that fd. */
 int fdutil_stdio_devnull(bool keep_stdio);
 

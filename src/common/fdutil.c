@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sys/syscall.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -74,6 +75,12 @@ ssize_t fdutil_read_some(int fd, void *buf, size_t cap)
 		got += (size_t)n;
 	}
 	return (ssize_t)got;
+}
+
+int fdutil_pidfd_open(pid_t pid)
+{
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	return fd < 0 ? -errno : fd;
 }
 
 int fdutil_fd_from_env(const char *name)

@@ -8,7 +8,6 @@
 #include <limits.h>
 #include <poll.h>
 #include <sys/inotify.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 gint64 ctl_now_ms(void)
@@ -32,7 +31,7 @@ int ctl_exit_read(const char *cdir, const char *id, int *ret_code)
 /* A pidfd for the shim, or -1: then its liveness is checked on a timer. */
 static int open_pidfd(pid_t pid, const char *shim, const char *id)
 {
-	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	int fd = fdutil_pidfd_open(pid);
 	if (fd < 0)
 		return -1;
 	/* Opened after the pid was read: make sure it is still the shim. */

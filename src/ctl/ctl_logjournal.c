@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,7 +39,7 @@ char **ctl_logjournal_argv(const char *journalctl, const char *id,
  * and stop it. Returns true when it was stopped. */
 static bool stop_with_container(const char *cdir, const struct ctl_state *st, pid_t pid)
 {
-	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	_cleanup_close_ int pidfd = fdutil_pidfd_open(pid);
 	int code;
 	/* -ECANCELED: journalctl ended on its own first. */
 	int r = ctl_exit_wait(cdir, st->id, -1, st->shim_pid, st->shim, pidfd, &code);

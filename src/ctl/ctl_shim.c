@@ -120,7 +120,7 @@ static void __attribute__((noreturn)) exec_child(char **argv, char **envp, int d
  * Returns its wait status or -errno. */
 static int wait_first(pid_t pid, int timeout_ms)
 {
-	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	_cleanup_close_ int pidfd = fdutil_pidfd_open(pid);
 	if (pidfd >= 0) {
 		struct pollfd pfd = {pidfd, POLLIN, 0};
 		int n;

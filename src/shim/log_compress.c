@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -212,7 +211,7 @@ bool log_compress_reap(struct log_compress *c, pid_t pid, int wait_status)
 /* Wait up to timeout_ms for the running child: true once it is reaped. */
 static bool wait_child(struct log_compress *c, int timeout_ms)
 {
-	int pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
+	int pidfd = fdutil_pidfd_open(c->pid);
 	if (pidfd >= 0) {
 		struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
 		while (poll(&pfd, 1, timeout_ms) < 0 && errno == EINTR)

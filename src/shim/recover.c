@@ -34,7 +34,6 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -471,10 +470,10 @@ void recover_watch_reparented(struct shim *s)
 	if (s->container_pid <= 0 || parent_of(s->container_pid) == getpid())
 		return;
 	if (s->container_pidfd < 0)
-		s->container_pidfd = (int)syscall(SYS_pidfd_open, s->container_pid, 0);
+		s->container_pidfd = fdutil_pidfd_open(s->container_pid);
 	if (s->container_pidfd < 0) {
 		diag_error("container %d is not ours to reap, and pidfd_open: %s: taken as exited",
-			   s->container_pid, g_strerror(errno));
+			   s->container_pid, g_strerror(-s->container_pidfd));
 		shim_container_exited(s, 255 << 8);
 		return;
 	}

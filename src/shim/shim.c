@@ -30,7 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -267,8 +266,8 @@ static void on_runtime_exit(struct shim *s, int status)
 	}
 	s->container_pid = (pid_t)pid;
 	/* --fd-store: what a shim restarted without us learns the exit by. */
-	if (s->opts->fd_store && (s->container_pidfd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0)
-		diag_warn("pidfd_open(%lld): %s", pid, g_strerror(errno));
+	if (s->opts->fd_store && (s->container_pidfd = fdutil_pidfd_open((pid_t)pid)) < 0)
+		diag_warn("pidfd_open(%lld): %s", pid, g_strerror(-s->container_pidfd));
 	if (!terminal_check(s)) {
 		shim_fail(s, g_strdup("Runtime did not set up terminal"));
 		return;

@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 void startup_lower_oom_score(struct shim *s)
@@ -38,7 +37,7 @@ void startup_lower_oom_score(struct shim *s)
  * no polling on the start's critical path. */
 static void wait_reparented(pid_t first)
 {
-	int fd = (int)syscall(SYS_pidfd_open, first, 0);
+	int fd = fdutil_pidfd_open(first);
 	if (fd >= 0) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
 		while (getppid() == first && poll(&p, 1, 2000) < 0 && errno == EINTR)
