@@ -9,8 +9,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Keep fd open across the exec (clear FD_CLOEXEC) and remember it in keep
- * (a GArray of int), so a failed exec can set the flag back. Returns fd. */
+/* Remember fd in keep (a GArray of int), the fds the exec keeps open (the
+ * exec clears their FD_CLOEXEC right before it, and sets it back if it
+ * fails). Returns fd, or -1 for none. */
 int handover_keep_fd(GArray *keep, int fd);
 /* The fd at key, made close-on-exec again; -1 if absent or not open. */
 int handover_get_fd(json_object *o, const char *key);

@@ -17,7 +17,7 @@
  * under way, else why not (a new string). */
 char *upgrade_request(struct shim *s, const char *binary);
 
-/* The state (fds by number, added to keep with FD_CLOEXEC cleared). full:
+/* The state (fds by number, each added to keep: the exec keeps them). full:
  * everything a live upgrade carries; else what crash recovery (recover.h)
  * keeps current: no connections, queues or replay ring. */
 json_object *upgrade_export(struct shim *s, const char *binary, GArray *keep, bool full);

@@ -9,7 +9,6 @@ int handover_keep_fd(GArray *keep, int fd)
 {
 	if (fd < 0)
 		return -1;
-	(void)fdutil_set_cloexec(fd, false);
 	g_array_append_val(keep, fd);
 	return fd;
 }

@@ -198,8 +198,6 @@ static bool save(struct shim *s)
 	json_object *ids = json_object_new_object();
 	for (guint i = 0; i < keep->len; i++) {
 		int fd = g_array_index(keep, int, i);
-		/* Close-on-exec again until the crash: no child inherits them. */
-		(void)fdutil_set_cloexec(fd, true);
 		char key[16], id[48];
 		snprintf(key, sizeof(key), "%d", fd);
 		fd_id(fd, id, sizeof(id));

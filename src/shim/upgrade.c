@@ -225,6 +225,12 @@ char **upgrade_argv(char **argv, const char *const *extra)
 	return (char **)g_ptr_array_free(a, FALSE);
 }
 
+static void set_cloexec(GArray *fds, bool on)
+{
+	for (guint i = 0; i < fds->len; i++)
+		(void)fdutil_set_cloexec(g_array_index(fds, int, i), on);
+}
+
 /* Returns only if the exec failed: then the error (a new string). */
 static char *reexec(struct shim *s, const char *binary)
 {
@@ -234,20 +240,17 @@ static char *reexec(struct shim *s, const char *binary)
 	g_autoptr(GArray) keep = g_array_new(FALSE, FALSE, sizeof(int));
 	g_autoptr(json_object) st = upgrade_export(s, binary, keep, true);
 	int fd = state_fd(st);
-	if (fd < 0) {
-		for (guint i = 0; i < keep->len; i++)
-			(void)fdutil_set_cloexec(g_array_index(keep, int, i), true);
+	if (fd < 0)
 		return g_strdup_printf("Failed to write the state: %s", g_strerror(-fd));
-	}
 	g_autofree char *adopt = g_strdup_printf("--adopt-state=%d", fd);
 	g_auto(GStrv) argv = upgrade_argv(s->argv, (const char *const[]){adopt, NULL});
 	g_auto(GStrv) envp = sdnotify_environ(s->sd, g_get_environ());
 	diag_info("upgrading: re-executing %s (generation %u)", binary, s->generation + 1);
+	set_cloexec(keep, false);
 	execve(binary, argv, envp);
 	int e = errno;
 	close(fd);
-	for (guint i = 0; i < keep->len; i++)
-		(void)fdutil_set_cloexec(g_array_index(keep, int, i), true);
+	set_cloexec(keep, true);
 	return g_strdup_printf("Failed to execute %s: %s", binary, g_strerror(e));
 }
 
