@@ -44,8 +44,8 @@ char **sdnotify_environ(const struct sdnotify *n, char **envp);
 /* Send one message (lines joined with '\n'); n may be NULL (nothing
  * happens). Returns 0 or -errno; never blocks. */
 int sdnotify_send(struct sdnotify *n, const char *text);
-/* text with nfds fds attached (SCM_RIGHTS): FDSTORE=1 and its kin. */
-int sdnotify_send_fds(struct sdnotify *n, const char *text, const int *fds, size_t nfds);
+/* text with fd attached (SCM_RIGHTS): FDSTORE=1. */
+int sdnotify_send_fd(struct sdnotify *n, const char *text, int fd);
 int sdnotify_sendf(struct sdnotify *n, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
 #endif

@@ -125,7 +125,7 @@ static void fdstore_remove(struct shim *s, const char *name)
 static void fdstore_add(struct shim *s, const char *name, int fd)
 {
 	g_autofree char *text = g_strdup_printf("FDSTORE=1\nFDNAME=%s", name);
-	(void)sdnotify_send_fds(s->sd, text, &fd, 1);
+	(void)sdnotify_send_fd(s->sd, text, fd);
 }
 
 /* The service manager holds the fds the state names (by their number: a

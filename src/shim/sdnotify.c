@@ -122,34 +122,32 @@ int sdnotify_send(struct sdnotify *n, const char *text)
 	return 0;
 }
 
-int sdnotify_send_fds(struct sdnotify *n, const char *text, const int *fds, size_t nfds)
+int sdnotify_send_fd(struct sdnotify *n, const char *text, int fd)
 {
 	if (n == NULL)
 		return 0;
-	if (nfds == 0 || nfds > 16)
-		return -EINVAL;
 	struct iovec iov = {.iov_base = (void *)text, .iov_len = strlen(text)};
 	union {
 		struct cmsghdr h;
-		char buf[CMSG_SPACE(16 * sizeof(int))];
+		char buf[CMSG_SPACE(sizeof(int))];
 	} control = {0};
 	struct msghdr msg = {.msg_name = &n->addr,
 			     .msg_namelen = n->addr_len,
 			     .msg_iov = &iov,
 			     .msg_iovlen = 1,
 			     .msg_control = control.buf,
-			     .msg_controllen = CMSG_SPACE(nfds * sizeof(int))};
+			     .msg_controllen = sizeof(control.buf)};
 	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
-	memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
 	if (sendmsg(n->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
 		int r = -errno;
-		diag_warn("Failed to pass fds to the service manager: %s", g_strerror(-r));
+		diag_warn("Failed to pass an fd to the service manager: %s", g_strerror(-r));
 		return r;
 	}
-	diag_debug("told the service manager, with %zu fds: %s", nfds, text);
+	diag_debug("told the service manager, with fd %d: %s", fd, text);
 	return 0;
 }
 

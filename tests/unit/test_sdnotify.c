@@ -104,12 +104,61 @@ static void test_send(void **state)
 	testutil_rmtree(dir);
 }
 
+/* FDSTORE=1 with the fd itself: it arrives as the same open file. */
+static void test_send_fd(void **state)
+{
+	g_autofree char *dir = testutil_tmpdir();
+	g_autofree char *path = g_build_filename(dir, "notify", NULL);
+	TEST_NO_FD_LEAK({
+		int srv = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		struct sockaddr_un a;
+		socklen_t len;
+		assert_int_equal(sdnotify_address(path, &a, &len), 0);
+		assert_int_equal(bind(srv, (struct sockaddr *)&a, len), 0);
+		g_setenv("NOTIFY_SOCKET", path, TRUE);
+		GError *error = NULL;
+		struct sdnotify *n = sdnotify_from_env(&error);
+		assert_non_null(n);
+		int p[2];
+		assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+		assert_int_equal(sdnotify_send_fd(n, "FDSTORE=1\nFDNAME=x", p[1]), 0);
+
+		char buf[64] = {0};
+		char cbuf[CMSG_SPACE(sizeof(int))];
+		struct iovec iov = {buf, sizeof(buf) - 1};
+		struct msghdr m = {.msg_iov = &iov,
+				   .msg_iovlen = 1,
+				   .msg_control = cbuf,
+				   .msg_controllen = sizeof(cbuf)};
+		assert_int_equal(recvmsg(srv, &m, MSG_CMSG_CLOEXEC), strlen("FDSTORE=1\nFDNAME=x"));
+		assert_string_equal(buf, "FDSTORE=1\nFDNAME=x");
+		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+		assert_non_null(c);
+		assert_int_equal(c->cmsg_type, SCM_RIGHTS);
+		int got;
+		memcpy(&got, CMSG_DATA(c), sizeof(got));
+		/* The same pipe: what goes in by the stored fd comes out of ours. */
+		assert_int_equal(write(got, "z", 1), 1);
+		char z = 0;
+		assert_int_equal(read(p[0], &z, 1), 1);
+		assert_int_equal(z, 'z');
+		close(got);
+		close(p[0]);
+		close(p[1]);
+		sdnotify_free(n);
+		close(srv);
+		g_unsetenv("NOTIFY_SOCKET");
+	});
+	testutil_rmtree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_address),
 		cmocka_unit_test(test_watchdog),
 		cmocka_unit_test(test_send),
+		cmocka_unit_test(test_send_fd),
 	};
 	return cmocka_run_group_tests_name("sdnotify", tests, NULL, NULL);
 }
