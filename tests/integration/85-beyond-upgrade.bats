@@ -98,9 +98,7 @@ fd_count() { # PID
 	local id=up-tty-00000001 pid
 	ctl run -d -t -b "$BUNDLE" $id sh -c 'i=0; while :; do i=$((i+1)); echo "line $i"; sleep 0.02; done'
 	pid=$(ctl_shim_pid $id)
-	ctl attach --no-stdin $id >"$BATS_TEST_TMPDIR/attach.out" 2>/dev/null </dev/null &
-	BG_PIDS+=($!)
-	wait_until 10 grep -q line "$BATS_TEST_TMPDIR/attach.out"
+	ctl_attach_bg $id "$BATS_TEST_TMPDIR/attach.out"
 	local i
 	for i in $(seq 10); do
 		ctl upgrade $id >/dev/null

@@ -57,13 +57,11 @@ wait_recovered() { # ID N
 	local id=rc-tty-00000001 pid
 	ctl run -d -t -b "$BUNDLE" $id sh -c 'i=0; while :; do i=$((i+1)); echo "line $i"; sleep 0.02; done'
 	pid=$(ctl_shim_pid $id)
-	ctl attach --no-stdin $id >"$BATS_TEST_TMPDIR/before.out" 2>/dev/null </dev/null &
-	BG_PIDS+=($!)
-	local attach=$!
+	ctl_attach_bg $id "$BATS_TEST_TMPDIR/before.out"
+	local attach=$BG_PID
 	ctl events --follow $id >"$BATS_TEST_TMPDIR/events" 2>&1 &
 	BG_PIDS+=($!)
 	local events=$!
-	wait_until 10 grep -q line "$BATS_TEST_TMPDIR/before.out"
 	kill -BUS "$pid"
 	wait_recovered $id 1
 	# Connections are cut (their queues are not saved): both clients end.
@@ -71,9 +69,7 @@ wait_recovered() { # ID N
 	wait_until 10 eval '! kill -0 '"$events"' 2>/dev/null'
 	# The attach socket, the control socket, the ctl FIFO and the PTY are the
 	# same: a new client gets the output, a resize reaches the terminal.
-	ctl attach --no-stdin $id >"$BATS_TEST_TMPDIR/after.out" 2>/dev/null </dev/null &
-	BG_PIDS+=($!)
-	wait_until 10 grep -q line "$BATS_TEST_TMPDIR/after.out"
+	ctl_attach_bg $id "$BATS_TEST_TMPDIR/after.out"
 	ctl resize $id 33 101
 	wait_until 10 eval '[ "$(ctl exec $id stty -F /dev/console size)" = "33 101" ]'
 	printf '1 40 120\n' >"$ROOT/containers/$id/ctl"

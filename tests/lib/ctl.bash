@@ -85,3 +85,13 @@ ctl_logs_grow() {
 ctl_log_lines() { # ID
 	grep -c line "$ROOT/containers/$1/ctr.log"
 }
+
+# ctl_attach_bg ID FILE: an attach client (no stdin) in the background,
+# its output in FILE, until the first "line" record arrives; its pid in
+# BG_PID (and BG_PIDS, killed at teardown).
+ctl_attach_bg() {
+	ctl attach --no-stdin "$1" >"$2" 2>/dev/null </dev/null &
+	BG_PID=$!
+	BG_PIDS+=("$BG_PID")
+	wait_until 10 grep -q line "$2"
+}

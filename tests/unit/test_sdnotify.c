@@ -43,16 +43,23 @@ static void test_watchdog(void **state)
 	assert_int_equal(sdnotify_watchdog_usec("99999999999999999999999", NULL, 42), 0);
 }
 
+/* A service manager's notification socket at path, as systemd binds it. */
+static int bind_notify(const char *path)
+{
+	int srv = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un a;
+	socklen_t len;
+	assert_int_equal(sdnotify_address(path, &a, &len), 0);
+	assert_int_equal(bind(srv, (struct sockaddr *)&a, len), 0);
+	return srv;
+}
+
 static void test_send(void **state)
 {
 	g_autofree char *dir = testutil_tmpdir();
 	g_autofree char *path = g_build_filename(dir, "notify", NULL);
 	TEST_NO_FD_LEAK({
-		int srv = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		struct sockaddr_un a;
-		socklen_t len;
-		assert_int_equal(sdnotify_address(path, &a, &len), 0);
-		assert_int_equal(bind(srv, (struct sockaddr *)&a, len), 0);
+		int srv = bind_notify(path);
 		int one = 1;
 		assert_int_equal(setsockopt(srv, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)), 0);
 
@@ -110,11 +117,7 @@ static void test_send_fd(void **state)
 	g_autofree char *dir = testutil_tmpdir();
 	g_autofree char *path = g_build_filename(dir, "notify", NULL);
 	TEST_NO_FD_LEAK({
-		int srv = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		struct sockaddr_un a;
-		socklen_t len;
-		assert_int_equal(sdnotify_address(path, &a, &len), 0);
-		assert_int_equal(bind(srv, (struct sockaddr *)&a, len), 0);
+		int srv = bind_notify(path);
 		g_setenv("NOTIFY_SOCKET", path, TRUE);
 		GError *error = NULL;
 		struct sdnotify *n = sdnotify_from_env(&error);
