@@ -62,6 +62,8 @@ wait_recovered() { # ID N
 	ctl events --follow $id >"$BATS_TEST_TMPDIR/events" 2>&1 &
 	BG_PIDS+=($!)
 	local events=$!
+	# Subscribed before the crash: a log reopen (ctl FIFO) reaches it.
+	wait_until 10 eval 'printf "2 0 0\n" >"$ROOT/containers/$id/ctl"; grep -q log-rotated "$BATS_TEST_TMPDIR/events"'
 	kill -BUS "$pid"
 	wait_recovered $id 1
 	# Connections are cut (their queues are not saved): both clients end.
