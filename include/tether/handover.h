@@ -1,6 +1,10 @@
-/* handover: the state a live upgrade (upgrade.h) carries from the running
- * shim to the tether binary it re-executes, as JSON. Each module exports its
- * part (fds by number, kept open across the exec) and adopts it back. */
+/* handover: the state a live upgrade (upgrade.h) or a crash recovery
+ * (recover.h) carries from the running shim to the tether binary it
+ * re-executes, as JSON. Each module exports its part (fds by number, kept
+ * open across the exec) and adopts it back. The state also holds each fd's
+ * identity (dev:ino, "fd_ids"): the new binary takes an fd only if it is
+ * still that file, which after a crash it need not be (closed since the
+ * save, its number reused). */
 #ifndef TETHER_HANDOVER_H
 #define TETHER_HANDOVER_H
 
@@ -13,7 +17,15 @@
  * exec clears their FD_CLOEXEC right before it, and sets it back if it
  * fails). Returns fd, or -1 for none. */
 int handover_keep_fd(GArray *keep, int fd);
-/* The fd at key, made close-on-exec again; -1 if absent or not open. */
+/* The identities of the fds in keep, into st as "fd_ids". */
+void handover_add_fd_ids(json_object *st, GArray *keep);
+/* The new binary, before any module adopts st: each fd st names is checked
+ * against its identity; one that is another file now is left out (and
+ * closed if the old image left it open). handover_adopt_end() when done. */
+void handover_adopt_begin(json_object *st);
+void handover_adopt_end(void);
+/* The fd at key, made close-on-exec again; -1 if absent, not open, or
+ * (while adopting) no longer the file the state names. */
 int handover_get_fd(json_object *o, const char *key);
 int handover_to_fd(json_object *v);
 

@@ -22,8 +22,8 @@ void recover_save(struct shim *s);
 /* The container exited (or the shim is going): crashes are crashes again. */
 void recover_disarm(struct shim *s);
 
-/* In the new binary, before the modules adopt st: drop the fds that are no
- * longer what the crashed shim saved, and count the time since it saved. */
+/* In the new binary, before the modules adopt st: count the deadlines in
+ * it down by the time since the crashed shim saved it. */
 void recover_check(struct shim *s, json_object *st);
 /* Done adopting: say so in the shim's diagnostics. */
 void recover_adopted(struct shim *s);

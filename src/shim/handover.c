@@ -1,9 +1,19 @@
 #define G_LOG_DOMAIN "handover"
 
 #include "tether/handover.h"
+#include "tether/diag.h"
 #include "tether/fdutil.h"
 
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* While this binary adopts a state with "fd_ids": the fds that are still
+ * the files the state names. NULL otherwise (and for the state of a tether
+ * that wrote no fd_ids: then any fd open at its number is taken). */
+static GHashTable *adopt_fds;
 
 int handover_keep_fd(GArray *keep, int fd)
 {
@@ -21,6 +31,63 @@ json_object *handover_get(json_object *o, const char *key, json_type type)
 	return v;
 }
 
+/* "dev:ino", or "-" if fd is not open. */
+static void fd_id(int fd, char *buf, size_t size)
+{
+	struct stat sb;
+	if (fstat(fd, &sb) < 0)
+		snprintf(buf, size, "-");
+	else
+		snprintf(buf, size, "%ju:%ju", (uintmax_t)sb.st_dev, (uintmax_t)sb.st_ino);
+}
+
+void handover_add_fd_ids(json_object *st, GArray *keep)
+{
+	json_object *ids = json_object_new_object();
+	for (guint i = 0; i < keep->len; i++) {
+		int fd = g_array_index(keep, int, i);
+		char key[16], id[48];
+		snprintf(key, sizeof(key), "%d", fd);
+		fd_id(fd, id, sizeof(id));
+		json_object_object_add(ids, key, json_object_new_string(id));
+	}
+	json_object_object_add(st, "fd_ids", ids);
+}
+
+void handover_adopt_begin(json_object *st)
+{
+	handover_adopt_end();
+	json_object *ids = handover_get(st, "fd_ids", json_type_object);
+	if (ids == NULL)
+		return;
+	adopt_fds = g_hash_table_new(NULL, NULL);
+	json_object_object_foreach(ids, key, val)
+	{
+		char *end;
+		long fd = strtol(key, &end, 10);
+		if (*end != '\0' || fd < 3 || fd > G_MAXINT)
+			continue;
+		char id[48];
+		fd_id((int)fd, id, sizeof(id));
+		if (g_strcmp0(id, json_object_get_string(val)) == 0) {
+			g_hash_table_add(adopt_fds, GINT_TO_POINTER((int)fd));
+			continue;
+		}
+		diag_warn("fd %ld is no longer what the state names: left out", fd);
+		/* Open without FD_CLOEXEC: the old image's, its number reused
+		 * since the save and kept by the exec, and nobody's now. With
+		 * it: one this binary opened itself, at a free number. */
+		int flags = fcntl((int)fd, F_GETFD);
+		if (flags >= 0 && !(flags & FD_CLOEXEC))
+			close((int)fd);
+	}
+}
+
+void handover_adopt_end(void)
+{
+	g_clear_pointer(&adopt_fds, g_hash_table_unref);
+}
+
 int handover_get_fd(json_object *o, const char *key)
 {
 	return handover_to_fd(handover_get(o, key, json_type_int));
@@ -34,6 +101,8 @@ int handover_to_fd(json_object *v)
 	/* Never stdio: no handed-over fd is one, and a state that says so is
 	 * wrong. */
 	if (fd < 3 || fd > G_MAXINT || fcntl((int)fd, F_GETFD) < 0)
+		return -1;
+	if (adopt_fds != NULL && !g_hash_table_contains(adopt_fds, GINT_TO_POINTER((int)fd)))
 		return -1;
 	(void)fdutil_set_cloexec((int)fd, true);
 	return (int)fd;

@@ -6,9 +6,9 @@
  * crash. The handler does only what is async-signal-safe and was prepared
  * beforehand: it clears FD_CLOEXEC on the fds the current state names and
  * execs /proc/self/exe with argv + --adopt-state=MEMFD --recovered-from=SIG.
- * The new image adopts as after a live upgrade (shim.c), having first
- * checked (recover_check) that each fd is still the file that was saved: an
- * fd closed and its number reused since the save is left out.
+ * The new image adopts as after a live upgrade (shim.c): an fd closed and
+ * its number reused since the save is left out there (handover.h), and
+ * recover_check counts the deadlines down by the time since the save.
  *
  * Not recovered from: a crash within RECOVER_MIN_UP_US of a recovery (the
  * same crash again would loop), a SIGABRT that another process sent (the
@@ -33,7 +33,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -100,15 +99,6 @@ static void on_crash(int sig, siginfo_t *si, void *context)
 	/* Die of it as without us: the default action, and its core dump. */
 	signal(sig, SIG_DFL);
 	raise(sig);
-}
-
-static void fd_id(int fd, char *buf, size_t size)
-{
-	struct stat sb;
-	if (fstat(fd, &sb) < 0)
-		snprintf(buf, size, "-");
-	else
-		snprintf(buf, size, "%ju:%ju", (uintmax_t)sb.st_dev, (uintmax_t)sb.st_ino);
 }
 
 /* --- systemd's fd store (--fd-store) ------------------------------------------ */
@@ -195,15 +185,6 @@ static bool save(struct shim *s)
 	struct slot *sl = &rec.slot[next];
 	g_autoptr(GArray) keep = g_array_new(FALSE, FALSE, sizeof(int));
 	g_autoptr(json_object) st = upgrade_export(s, "", keep, false);
-	json_object *ids = json_object_new_object();
-	for (guint i = 0; i < keep->len; i++) {
-		int fd = g_array_index(keep, int, i);
-		char key[16], id[48];
-		snprintf(key, sizeof(key), "%d", fd);
-		fd_id(fd, id, sizeof(id));
-		json_object_object_add(ids, key, json_object_new_string(id));
-	}
-	json_object_object_add(st, "fd_ids", json_object_get(ids));
 	json_object_object_add(st, "saved_at", json_object_new_int64(g_get_monotonic_time()));
 	size_t len;
 	const char *text = json_object_to_json_string_length(st, JSON_C_TO_STRING_PLAIN, &len);
@@ -214,15 +195,13 @@ static bool save(struct shim *s)
 		r = fdutil_write_all(sl->memfd, text, len);
 	if (r < 0) {
 		diag_warn("Failed to save the state for crash recovery: %s", g_strerror(-r));
-		json_object_put(ids);
 		return false;
 	}
 	g_free(sl->fds);
 	sl->nfds = keep->len;
 	sl->fds = g_memdup2(keep->data, keep->len * sizeof(int));
 	rec.current = next;
-	fdstore_sync(s, ids);
-	json_object_put(ids);
+	fdstore_sync(s, handover_get(st, "fd_ids", json_type_object));
 	return true;
 }
 
@@ -318,37 +297,6 @@ void recover_disarm(struct shim *s)
 
 /* --- the new image ---------------------------------------------------------- */
 
-static bool stale_fd(GHashTable *stale, json_object *v)
-{
-	return json_object_is_type(v, json_type_int) &&
-	       g_hash_table_contains(stale, GINT_TO_POINTER(json_object_get_int(v)));
-}
-
-/* Every fd of st ("...fd": N, "...fds": [N...]) that is in stale, made -1. */
-static void forget_fds(json_object *o, GHashTable *stale)
-{
-	if (json_object_is_type(o, json_type_array)) {
-		for (size_t i = 0; i < json_object_array_length(o); i++)
-			forget_fds(json_object_array_get_idx(o, i), stale);
-		return;
-	}
-	if (!json_object_is_type(o, json_type_object))
-		return;
-	json_object_object_foreach(o, key, val)
-	{
-		if (g_str_has_suffix(key, "fd") && stale_fd(stale, val)) {
-			json_object_object_add(o, key, json_object_new_int(-1));
-		} else if (g_str_has_suffix(key, "fds") &&
-			   json_object_is_type(val, json_type_array)) {
-			for (size_t i = 0; i < json_object_array_length(val); i++)
-				if (stale_fd(stale, json_object_array_get_idx(val, i)))
-					json_object_array_put_idx(val, i, json_object_new_int(-1));
-		} else {
-			forget_fds(val, stale);
-		}
-	}
-}
-
 /* A time left in st, less the time since the save (-1: none). */
 static void count_down(json_object *st, const char *key, int64_t elapsed_ms)
 {
@@ -359,29 +307,6 @@ static void count_down(json_object *st, const char *key, int64_t elapsed_ms)
 
 void recover_check(struct shim *s, json_object *st)
 {
-	g_autoptr(GHashTable) stale = g_hash_table_new(NULL, NULL);
-	json_object *ids = handover_get(st, "fd_ids", json_type_object);
-	if (ids != NULL) {
-		json_object_object_foreach(ids, key, val)
-		{
-			char *end;
-			long fd = strtol(key, &end, 10);
-			if (*end != '\0' || fd < 3 || fd > G_MAXINT)
-				continue;
-			char id[48];
-			fd_id((int)fd, id, sizeof(id));
-			if (g_strcmp0(id, json_object_get_string(val)) == 0)
-				continue;
-			diag_warn("fd %ld is no longer what the crashed shim saved: left out", fd);
-			g_hash_table_add(stale, GINT_TO_POINTER((int)fd));
-			/* Open here only if its number was reused and kept by
-			 * the crash: nothing of ours. */
-			if (fcntl((int)fd, F_GETFD) >= 0)
-				close((int)fd);
-		}
-	}
-	if (g_hash_table_size(stale) > 0)
-		forget_fds(st, stale);
 	int64_t saved_at = handover_get_int(st, "saved_at", 0);
 	int64_t elapsed_ms = saved_at > 0 ? MAX(g_get_monotonic_time() - saved_at, 0) / 1000 : 0;
 	count_down(st, "timeout_left_ms", elapsed_ms);

@@ -626,6 +626,7 @@ static bool adopt(struct shim *s)
 	g_autoptr(json_object) st = upgrade_load(s, &error);
 	if (st == NULL)
 		return fail_with(s, error);
+	handover_adopt_begin(st);
 	bool recovering = s->opts->recovered_from > 0;
 	if (recovering)
 		recover_check(s, st);
@@ -659,6 +660,7 @@ static bool adopt(struct shim *s)
 		recover_adopted(s);
 	else
 		upgrade_adopted(s);
+	handover_adopt_end();
 	recover_arm(s);
 	return true;
 }

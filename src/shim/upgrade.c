@@ -189,6 +189,7 @@ json_object *upgrade_export(struct shim *s, const char *binary, GArray *keep, bo
 	if (health != NULL)
 		ADD("health", health);
 #undef ADD
+	handover_add_fd_ids(st, keep);
 	return st;
 }
 
