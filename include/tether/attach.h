@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct handover_fds;
+
 #define ATTACH_STREAM_STDIN  1
 #define ATTACH_STREAM_STDOUT 2
 #define ATTACH_STREAM_STDERR 3
@@ -53,9 +55,10 @@ struct attach *attach_new(const char *bundle, const char *socket_dir, const char
  * keeps the socket alone); and the same, adopted after the exec. */
 struct json_object;
 struct json_object *attach_export(struct attach *a, GArray *keep, bool clients_too);
-struct attach *attach_adopt(struct json_object *st, const char *bundle, const char *socket_dir,
-			    const char *cuuid, bool full_attach, const struct attach_ops *ops,
-			    void *data, GError **error);
+struct attach *attach_adopt(struct json_object *st, const struct handover_fds *fds,
+			    const char *bundle, const char *socket_dir, const char *cuuid,
+			    bool full_attach, const struct attach_ops *ops, void *data,
+			    GError **error);
 
 /* There is room again: read the clients that were waiting. */
 void attach_resume_input(struct attach *a);

@@ -15,6 +15,8 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 
+struct handover_fds;
+
 #define CONTROL_LINE_MAX (64 * 1024)
 
 /* What the socket asks of the monitor. */
@@ -70,7 +72,7 @@ void control_upgrade_done(struct control *c, const char *error, json_object *fie
 /* Live upgrade (upgrade.h): the socket and, if conns_too, its connections,
  * fds added to keep; and adopted back after the exec. */
 json_object *control_export(struct control *c, GArray *keep, bool conns_too);
-struct control *control_adopt(json_object *st, const char *bundle, const struct control_ops *ops,
-			      void *data, GError **error);
+struct control *control_adopt(json_object *st, const struct handover_fds *fds, const char *bundle,
+			      const struct control_ops *ops, void *data, GError **error);
 
 #endif

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct handover_fds;
+
 #define CTLFIFO_RESIZE	   1
 #define CTLFIFO_REOPEN_LOG 2
 /* conmon's line buffer. */
@@ -29,8 +31,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ctlfifo, ctlfifo_free)
  * keep; and adopted back after the exec. */
 struct json_object;
 struct json_object *ctlfifo_export(struct ctlfifo *c, GArray *keep);
-struct ctlfifo *ctlfifo_adopt(struct json_object *st, const struct ctlfifo_ops *ops, void *data,
-			      GError **error);
+struct ctlfifo *ctlfifo_adopt(struct json_object *st, const struct handover_fds *fds,
+			      const struct ctlfifo_ops *ops, void *data, GError **error);
 
 /* Parse one ctl line (without "\n"). Returns 0 or -EINVAL. */
 int ctlfifo_parse_ctl(const char *line, int *ret_type, unsigned *ret_a, unsigned *ret_b);

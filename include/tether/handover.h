@@ -19,15 +19,17 @@
 int handover_keep_fd(GArray *keep, int fd);
 /* The identities of the fds in keep, into st as "fd_ids". */
 void handover_add_fd_ids(json_object *st, GArray *keep);
-/* The new binary, before any module adopts st: each fd st names is checked
- * against its identity; one that is another file now is left out (and
- * closed if the old image left it open). handover_adopt_end() when done. */
-void handover_adopt_begin(json_object *st);
-void handover_adopt_end(void);
-/* The fd at key, made close-on-exec again; -1 if absent, not open, or
- * (while adopting) no longer the file the state names. */
-int handover_get_fd(json_object *o, const char *key);
-int handover_to_fd(json_object *v);
+/* The new binary, before it takes any fd of st: the fds st hands over, each
+ * checked against its identity. One that is another file now is left out
+ * (and closed if the old image left it open). */
+typedef struct handover_fds handover_fds;
+struct handover_fds *handover_fds_new(json_object *st);
+void handover_fds_free(struct handover_fds *h);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(handover_fds, handover_fds_free)
+/* The fd at key, made close-on-exec again; -1 if absent, not open, or no
+ * longer the file the state names. */
+int handover_get_fd(const struct handover_fds *h, json_object *o, const char *key);
+int handover_to_fd(const struct handover_fds *h, json_object *v);
 
 json_object *handover_bytes(const void *data, size_t len);
 /* The bytes at key (base64); NULL if absent or invalid. */

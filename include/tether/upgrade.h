@@ -13,6 +13,8 @@
 
 #include "tether/shim.h"
 
+struct handover_fds;
+
 /* Check binary (NULL: our own path) and schedule the re-exec. NULL when
  * under way, else why not (a new string). */
 char *upgrade_request(struct shim *s, const char *binary);
@@ -26,9 +28,10 @@ json_object *upgrade_export(struct shim *s, const char *binary, GArray *keep, bo
 char **upgrade_argv(char **argv, const char *const *extra);
 
 /* In the new binary: read the state named by --adopt-state and restore the
- * shim's own fields (the modules adopt their parts from what is returned).
- * NULL with error set if there is nothing usable. */
-json_object *upgrade_load(struct shim *s, GError **error);
+ * shim's own fields (the modules adopt their parts from what is returned,
+ * their fds through *ret_fds, see handover.h). NULL with error set if
+ * there is nothing usable. */
+json_object *upgrade_load(struct shim *s, struct handover_fds **ret_fds, GError **error);
 /* The replay ring's content, into the sink made anew (open_logs). */
 void upgrade_replay_adopt(struct shim *s, json_object *st);
 /* Done adopting: answer the "upgrade" requests, tell subscribers. */

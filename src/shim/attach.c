@@ -337,14 +337,14 @@ json_object *attach_export(struct attach *a, GArray *keep, bool clients_too)
 	return st;
 }
 
-struct attach *attach_adopt(json_object *st, const char *bundle, const char *socket_dir,
-			    const char *cuuid, bool full_attach, const struct attach_ops *ops,
-			    void *data, GError **error)
+struct attach *attach_adopt(json_object *st, const struct handover_fds *fds, const char *bundle,
+			    const char *socket_dir, const char *cuuid, bool full_attach,
+			    const struct attach_ops *ops, void *data, GError **error)
 {
 	g_autoptr(attach) a = attach_init(bundle, socket_dir, cuuid, full_attach, ops, data, error);
 	if (a == NULL)
 		return NULL;
-	a->listen_fd = handover_get_fd(st, "listen_fd");
+	a->listen_fd = handover_get_fd(fds, st, "listen_fd");
 	if (a->listen_fd < 0) {
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_BADF,
 			    "the handed-over state has no attach socket");
@@ -354,7 +354,7 @@ struct attach *attach_adopt(json_object *st, const char *bundle, const char *soc
 	json_object *clients = handover_get(st, "clients", json_type_array);
 	for (size_t i = 0; clients != NULL && i < json_object_array_length(clients); i++) {
 		json_object *o = json_object_array_get_idx(clients, i);
-		int fd = handover_get_fd(o, "fd");
+		int fd = handover_get_fd(fds, o, "fd");
 		if (fd < 0)
 			continue;
 		struct client *c = client_new(a, fd);

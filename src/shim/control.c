@@ -419,11 +419,11 @@ static struct control *control_init(const char *bundle, const struct control_ops
 	return c;
 }
 
-struct control *control_adopt(json_object *st, const char *bundle, const struct control_ops *ops,
-			      void *data, GError **error)
+struct control *control_adopt(json_object *st, const struct handover_fds *fds, const char *bundle,
+			      const struct control_ops *ops, void *data, GError **error)
 {
 	g_autoptr(control) c = control_init(bundle, ops, data);
-	c->listen_fd = handover_get_fd(st, "listen_fd");
+	c->listen_fd = handover_get_fd(fds, st, "listen_fd");
 	if (c->bundle_fd < 0 || c->listen_fd < 0) {
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_BADF,
 			    "the handed-over state has no control socket in %s", bundle);
@@ -432,7 +432,7 @@ struct control *control_adopt(json_object *st, const char *bundle, const struct 
 	json_object *conns = handover_get(st, "conns", json_type_array);
 	for (size_t i = 0; conns != NULL && i < json_object_array_length(conns); i++) {
 		json_object *o = json_object_array_get_idx(conns, i);
-		int fd = handover_get_fd(o, "fd");
+		int fd = handover_get_fd(fds, o, "fd");
 		if (fd < 0)
 			continue;
 		struct conn *k = conn_new(c, fd);

@@ -229,10 +229,11 @@ json_object *ctlfifo_export(struct ctlfifo *c, GArray *keep)
 	return st;
 }
 
-static bool fifo_adopt(struct fifo *f, json_object *o, fdsource_func func, void *data)
+static bool fifo_adopt(struct fifo *f, const struct handover_fds *fds, json_object *o,
+		       fdsource_func func, void *data)
 {
-	f->fd = handover_get_fd(o, "fd");
-	f->dummy_fd = handover_get_fd(o, "dummy_fd");
+	f->fd = handover_get_fd(fds, o, "fd");
+	f->dummy_fd = handover_get_fd(fds, o, "dummy_fd");
 	if (f->fd < 0 || f->dummy_fd < 0)
 		return false;
 	g_autoptr(GBytes) partial = handover_get_bytes(o, "partial");
@@ -247,15 +248,15 @@ static bool fifo_adopt(struct fifo *f, json_object *o, fdsource_func func, void 
 	return true;
 }
 
-struct ctlfifo *ctlfifo_adopt(json_object *st, const struct ctlfifo_ops *ops, void *data,
-			      GError **error)
+struct ctlfifo *ctlfifo_adopt(json_object *st, const struct handover_fds *fds,
+			      const struct ctlfifo_ops *ops, void *data, GError **error)
 {
 	g_autoptr(ctlfifo) c = g_new0(struct ctlfifo, 1);
 	c->ctl.fd = c->ctl.dummy_fd = c->winsz.fd = c->winsz.dummy_fd = -1;
 	c->ops = ops;
 	c->data = data;
-	if (!fifo_adopt(&c->ctl, handover_get(st, "ctl", json_type_object), on_ctl, c) ||
-	    !fifo_adopt(&c->winsz, handover_get(st, "winsz", json_type_object), on_winsz, c)) {
+	if (!fifo_adopt(&c->ctl, fds, handover_get(st, "ctl", json_type_object), on_ctl, c) ||
+	    !fifo_adopt(&c->winsz, fds, handover_get(st, "winsz", json_type_object), on_winsz, c)) {
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_BADF,
 			    "the handed-over state lacks the ctl and winsz FIFOs");
 		return NULL;

@@ -10,10 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* While this binary adopts a state with "fd_ids": the fds that are still
- * the files the state names. NULL otherwise (and for the state of a tether
- * that wrote no fd_ids: then any fd open at its number is taken). */
-static GHashTable *adopt_fds;
+struct handover_fds {
+	/* The fds that are still the files the state names; NULL for the
+	 * state of a tether that wrote no fd_ids: any fd open is taken. */
+	GHashTable *valid;
+};
 
 int handover_keep_fd(GArray *keep, int fd)
 {
@@ -54,13 +55,13 @@ void handover_add_fd_ids(json_object *st, GArray *keep)
 	json_object_object_add(st, "fd_ids", ids);
 }
 
-void handover_adopt_begin(json_object *st)
+struct handover_fds *handover_fds_new(json_object *st)
 {
-	handover_adopt_end();
+	struct handover_fds *h = g_new0(struct handover_fds, 1);
 	json_object *ids = handover_get(st, "fd_ids", json_type_object);
 	if (ids == NULL)
-		return;
-	adopt_fds = g_hash_table_new(NULL, NULL);
+		return h;
+	h->valid = g_hash_table_new(NULL, NULL);
 	json_object_object_foreach(ids, key, val)
 	{
 		char *end;
@@ -70,7 +71,7 @@ void handover_adopt_begin(json_object *st)
 		char id[48];
 		fd_id((int)fd, id, sizeof(id));
 		if (g_strcmp0(id, json_object_get_string(val)) == 0) {
-			g_hash_table_add(adopt_fds, GINT_TO_POINTER((int)fd));
+			g_hash_table_add(h->valid, GINT_TO_POINTER((int)fd));
 			continue;
 		}
 		diag_warn("fd %ld is no longer what the state names: left out", fd);
@@ -81,19 +82,24 @@ void handover_adopt_begin(json_object *st)
 		if (flags >= 0 && !(flags & FD_CLOEXEC))
 			close((int)fd);
 	}
+	return h;
 }
 
-void handover_adopt_end(void)
+void handover_fds_free(struct handover_fds *h)
 {
-	g_clear_pointer(&adopt_fds, g_hash_table_unref);
+	if (h == NULL)
+		return;
+	if (h->valid != NULL)
+		g_hash_table_unref(h->valid);
+	g_free(h);
 }
 
-int handover_get_fd(json_object *o, const char *key)
+int handover_get_fd(const struct handover_fds *h, json_object *o, const char *key)
 {
-	return handover_to_fd(handover_get(o, key, json_type_int));
+	return handover_to_fd(h, handover_get(o, key, json_type_int));
 }
 
-int handover_to_fd(json_object *v)
+int handover_to_fd(const struct handover_fds *h, json_object *v)
 {
 	if (v == NULL || !json_object_is_type(v, json_type_int))
 		return -1;
@@ -102,7 +108,7 @@ int handover_to_fd(json_object *v)
 	 * wrong. */
 	if (fd < 3 || fd > G_MAXINT || fcntl((int)fd, F_GETFD) < 0)
 		return -1;
-	if (adopt_fds != NULL && !g_hash_table_contains(adopt_fds, GINT_TO_POINTER((int)fd)))
+	if (h->valid != NULL && !g_hash_table_contains(h->valid, GINT_TO_POINTER((int)fd)))
 		return -1;
 	(void)fdutil_set_cloexec((int)fd, true);
 	return (int)fd;

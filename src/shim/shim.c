@@ -477,7 +477,8 @@ static bool open_logs(struct shim *s, GError **error)
 
 /* The attach socket, the FIFOs and the control socket: made, or adopted
  * from a live upgrade's state st. None with passthrough: nothing to relay. */
-static bool open_endpoints(struct shim *s, json_object *st, GError **error)
+static bool open_endpoints(struct shim *s, json_object *st, const struct handover_fds *fds,
+			   GError **error)
 {
 	struct tether_opts *o = s->opts;
 	if (o->bundle == NULL || o->log_passthrough)
@@ -485,17 +486,17 @@ static bool open_endpoints(struct shim *s, json_object *st, GError **error)
 	json_object *a = st ? handover_get(st, "attach", json_type_object) : NULL;
 	json_object *f = st ? handover_get(st, "ctlfifo", json_type_object) : NULL;
 	json_object *c = st ? handover_get(st, "control", json_type_object) : NULL;
-	s->attach = st ? attach_adopt(a, o->bundle, o->socket_dir_path, o->cuuid, o->full_attach,
-				      &attach_ops, s, error)
+	s->attach = st ? attach_adopt(a, fds, o->bundle, o->socket_dir_path, o->cuuid,
+				      o->full_attach, &attach_ops, s, error)
 		       : attach_new(o->bundle, o->socket_dir_path, o->cuuid, o->full_attach,
 				    &attach_ops, s, error);
 	if (s->attach == NULL)
 		return false;
-	s->ctl = st ? ctlfifo_adopt(f, &ctl_ops, s, error)
+	s->ctl = st ? ctlfifo_adopt(f, fds, &ctl_ops, s, error)
 		    : ctlfifo_new(o->bundle, &ctl_ops, s, error);
 	if (s->ctl == NULL)
 		return false;
-	s->control = st ? control_adopt(c, o->bundle, &shim_control_ops, s, error)
+	s->control = st ? control_adopt(c, fds, o->bundle, &shim_control_ops, s, error)
 			: control_new(o->bundle, &shim_control_ops, s, error);
 	return s->control != NULL;
 }
@@ -593,7 +594,7 @@ static bool start(struct shim *s)
 	if (!setup_signals(s))
 		return false;
 
-	if (!open_endpoints(s, NULL, &error))
+	if (!open_endpoints(s, NULL, NULL, &error))
 		return fail_with(s, error);
 	if (o->exec_attach && !startup_tell_attach_ready(s))
 		return false;
@@ -623,14 +624,14 @@ static void adopt_part(bool ok, GError **error)
 static bool adopt(struct shim *s)
 {
 	GError *error = NULL;
-	g_autoptr(json_object) st = upgrade_load(s, &error);
+	g_autoptr(handover_fds) fds = NULL;
+	g_autoptr(json_object) st = upgrade_load(s, &fds, &error);
 	if (st == NULL)
 		return fail_with(s, error);
-	handover_adopt_begin(st);
 	bool recovering = s->opts->recovered_from > 0;
 	if (recovering)
 		recover_check(s, st);
-	s->container_pidfd = handover_get_fd(st, "container_pidfd");
+	s->container_pidfd = handover_get_fd(fds, st, "container_pidfd");
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		diag_warn("Failed to become a subreaper: %s", g_strerror(errno));
 	s->loop = g_main_loop_new(NULL, FALSE);
@@ -641,13 +642,13 @@ static bool adopt(struct shim *s)
 	 * to abandon the container and its exit code. */
 	adopt_part(shim_service_setup(s, &error), &error);
 	adopt_part(open_logs(s, &error), &error);
-	adopt_part(open_endpoints(s, st, &error), &error);
+	adopt_part(open_endpoints(s, st, fds, &error), &error);
 	if (s->opts->sdnotify_socket != NULL && s->opts->bundle != NULL)
 		adopt_part((s->notify = notify_new(s->opts->bundle, s->opts->sdnotify_socket,
 						   &error)) != NULL,
 			   &error);
 	upgrade_replay_adopt(s, st);
-	int stdin_fd = handover_get_fd(st, "stdin_fd");
+	int stdin_fd = handover_get_fd(fds, st, "stdin_fd");
 	if (stdin_fd >= 0)
 		stdin_set_fd(s, stdin_fd);
 	int64_t timeout_ms = handover_get_int(st, "timeout_left_ms", -1);
@@ -660,7 +661,6 @@ static bool adopt(struct shim *s)
 		recover_adopted(s);
 	else
 		upgrade_adopted(s);
-	handover_adopt_end();
 	recover_arm(s);
 	return true;
 }

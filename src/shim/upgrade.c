@@ -306,16 +306,16 @@ char *upgrade_request(struct shim *s, const char *binary)
 /* --- the new binary's side --------------------------------------------------- */
 
 /* The fds of the array at key, made close-on-exec again (-1: not open). */
-static void restore_fds(json_object *st, const char *key, GArray *fds)
+static void restore_fds(const struct handover_fds *h, json_object *st, const char *key, GArray *fds)
 {
 	json_object *a = handover_get(st, key, json_type_array);
 	for (size_t i = 0; a != NULL && i < json_object_array_length(a); i++) {
-		int fd = handover_to_fd(json_object_array_get_idx(a, i));
+		int fd = handover_to_fd(h, json_object_array_get_idx(a, i));
 		g_array_append_val(fds, fd);
 	}
 }
 
-json_object *upgrade_load(struct shim *s, GError **error)
+json_object *upgrade_load(struct shim *s, struct handover_fds **ret_fds, GError **error)
 {
 	int fd = s->opts->adopt_state_fd;
 	struct stat sb;
@@ -360,13 +360,15 @@ json_object *upgrade_load(struct shim *s, GError **error)
 	s->have_oom_score_adj = handover_get_bool(st, "have_oom_score_adj");
 	s->recoveries = (unsigned)handover_get_int(st, "recoveries", 0);
 
-	s->sync_fd = handover_get_fd(st, "sync_fd");
-	restore_fds(st, "inherited_fds", s->inherited_fds);
+	/* Before any fd is taken: which are still what the state says. */
+	struct handover_fds *fds = handover_fds_new(st);
+	s->sync_fd = handover_get_fd(fds, st, "sync_fd");
+	restore_fds(fds, st, "inherited_fds", s->inherited_fds);
 	g_autoptr(GArray) out = g_array_new(FALSE, FALSE, sizeof(int));
-	restore_fds(st, "out_fds", out);
+	restore_fds(fds, st, "out_fds", out);
 	for (guint i = 0; i < 2; i++)
 		s->out_fd[i] = i < out->len ? g_array_index(out, int, i) : -1;
-	s->term_fd = handover_get_fd(st, "term_fd");
+	s->term_fd = handover_get_fd(fds, st, "term_fd");
 	s->rows = (unsigned)handover_get_int(st, "rows", 0);
 	s->cols = (unsigned)handover_get_int(st, "cols", 0);
 	s->have_size = handover_get_bool(st, "have_size");
@@ -380,6 +382,7 @@ json_object *upgrade_load(struct shim *s, GError **error)
 		if (data != NULL)
 			g_byte_array_append(s->stdin_queue, data, (guint)len);
 	}
+	*ret_fds = fds;
 	return st;
 }
 
