@@ -11,6 +11,8 @@
 
 #include "tether/opts.h"
 
+struct handover_fds;
+
 /* One read from the container's stdout/stderr. conmon reads 8 KiB at a time;
  * tether makes the pipes 1 MiB deep and reads up to 256 KiB, so a busy
  * container costs a fraction of the wake-ups and syscalls per MiB. */
@@ -218,6 +220,14 @@ void stdio_pause(struct shim *shim, bool pause);
 /* Read what is left in the pipes (until EOF or EAGAIN). */
 void stdio_drain(struct shim *shim);
 void stdio_close(struct shim *shim);
+
+/* shim_io.c: every -l sink, opened now (before daemonizing, so that a log
+ * that cannot be opened is an error the caller sees); and the attach socket,
+ * the FIFOs and the control socket, made, or adopted from a live upgrade's
+ * state st with its fds (none with passthrough: nothing to relay). */
+bool shim_open_logs(struct shim *shim, GError **error);
+bool shim_open_endpoints(struct shim *shim, struct json_object *st, const struct handover_fds *fds,
+			 GError **error);
 
 /* shim_control.c: what the control socket asks of the monitor. */
 extern const struct control_ops shim_control_ops;
