@@ -236,18 +236,29 @@ static void test_json_file(void **state)
 }
 
 /* Write numbered lines in chunks of several lines, as reads deliver them. */
-static void write_numbered(struct log_file *log, int from, int to)
+/* Lines "line N" (padded with pad x's), written in chunks of about
+ * chunk_len bytes. */
+static void write_numbered_long(struct log_file *log, int from, int to, size_t pad,
+				size_t chunk_len)
 {
 	struct timespec ts = {0, 0};
 	GString *chunk = g_string_new(NULL);
 	for (int i = from; i < to; i++) {
-		g_string_append_printf(chunk, "line %06d\n", i);
-		if (chunk->len > 300 || i == to - 1) {
+		g_string_append_printf(chunk, "line %06d ", i);
+		for (size_t k = 0; k < pad; k++)
+			g_string_append_c(chunk, 'x');
+		g_string_append_c(chunk, '\n');
+		if (chunk->len > chunk_len || i == to - 1) {
 			log_file_write(log, K8SLOG_STDOUT, chunk->str, chunk->len, &ts);
 			g_string_truncate(chunk, 0);
 		}
 	}
 	g_string_free(chunk, TRUE);
+}
+
+static void write_numbered(struct log_file *log, int from, int to)
+{
+	write_numbered_long(log, from, to, 0, 300);
 }
 
 /* The numbers of the F records of one file, in order. */
@@ -313,6 +324,46 @@ static void test_rotate_loses_nothing(void **state)
 	assert_true(files > 10);
 }
 
+/* Lines long enough to be written from where they lie (not copied into the
+ * sink's buffer), many to a chunk: every one, in order, whole. */
+static void test_long_lines_in_order(void **state)
+{
+	struct fixture *f = *state;
+	TEST_NO_FD_LEAK({
+		struct log_file *log = log_file_new(f->path, LOG_FILE_K8S, NULL, NULL);
+		/* 70 lines of 17 KiB a chunk: more pieces than one writev takes. */
+		write_numbered_long(log, 0, 140, 17 * 1024, 1200 * 1024);
+		log_file_free(log);
+	});
+	g_autoptr(GArray) nums = numbers_in(f->path);
+	assert_int_equal(nums->len, 140);
+	for (guint i = 0; i < nums->len; i++)
+		assert_int_equal(g_array_index(nums, int, i), (int)i);
+}
+
+/* Long lines under a size limit: rotation keeps each file within it. */
+static void test_rotate_long_lines(void **state)
+{
+	struct fixture *f = *state;
+	struct log_file_limits lim = {.size_max = 100 * 1024, .rotate = true, .max_files = 100};
+	struct log_file *log = log_file_new(f->path, LOG_FILE_K8S, &lim, NULL);
+	write_numbered_long(log, 0, 60, 20 * 1024, 256 * 1024);
+	log_file_free(log);
+	int expect_next = 0;
+	for (int i = 100; i >= 0; i--) {
+		g_autofree char *p = i ? g_strdup_printf("%s.%d", f->path, i) : g_strdup(f->path);
+		if (!g_file_test(p, G_FILE_TEST_EXISTS))
+			continue;
+		struct stat st;
+		assert_int_equal(stat(p, &st), 0);
+		assert_true(st.st_size <= 100 * 1024);
+		g_autoptr(GArray) nums = numbers_in(p);
+		for (guint j = 0; j < nums->len; j++)
+			assert_int_equal(g_array_index(nums, int, j), expect_next++);
+	}
+	assert_int_equal(expect_next, 60);
+}
+
 static void test_rotate_keeps_max_files(void **state)
 {
 	struct fixture *f = *state;
@@ -357,6 +408,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_rotate_loses_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rotate_keeps_max_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_lines_in_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rotate_long_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_global_size_max, setup, teardown),
 		cmocka_unit_test(test_unwritable_is_counted),
 		cmocka_unit_test(test_parse_timestamp),
