@@ -219,10 +219,11 @@ def smaps_rollup(pid):
     return out
 
 
-def wait_exit(proc, timeout):
-    """Block until proc exits (a pidfd, no polling), at most timeout s.
-    Popen.wait(timeout=...) polls with sleeps that double up to 50 ms: a
-    40 ms runc call would be seen ending up to 20 ms late."""
+def wait_exit(proc, timeout, usage=False):
+    """Block until proc exits (a pidfd, no polling), at most timeout s; its
+    exit code, or (code, its rusage) if usage. Popen.wait(timeout=...) polls
+    with sleeps that double up to 50 ms: a 40 ms runc call would be seen
+    ending up to 20 ms late."""
     pidfd = os.pidfd_open(proc.pid)
     try:
         r, _, _ = select.select([pidfd], [], [], timeout)
@@ -232,7 +233,11 @@ def wait_exit(proc, timeout):
         proc.kill()
         proc.wait()
         raise subprocess.TimeoutExpired(proc.args, timeout)
-    return proc.wait()
+    if not usage:
+        return proc.wait()
+    _, status, ru = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, ru
 
 
 def run_cmd(argv, timeout, capture=False, **kw):
@@ -485,24 +490,14 @@ class Bench:
             ctr = int(f.read().strip())
         t0 = time.monotonic()
         self.runc_cmd("start", run["cid"])
-        # The end: wc's count, printed at the producer's EOF, read blocking;
-        # dd (its stdout is the file) exiting, seen through a pidfd.
-        deadline = time.monotonic() + self.exit_timeout(want / MiB)
-        out, fd = b"", reader.stdout.fileno() if sink == "none" else os.pidfd_open(reader.pid)
-        while True:
-            r, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
-            if not r:
-                raise BenchError("no monitor: the producer did not finish")
-            if sink != "none":
-                os.close(fd)
-                break
-            chunk = os.read(fd, 4096)
-            if not chunk:
-                break
-            out += chunk
+        # The end: the reader exits at the producer's EOF (wc after printing
+        # its count).
+        try:
+            rc, usage = wait_exit(reader, self.exit_timeout(want / MiB), usage=True)
+        except subprocess.TimeoutExpired:
+            raise BenchError("no monitor: the producer did not finish")
         t1 = time.monotonic()
-        _, rstatus, usage = os.wait4(reader.pid, 0)
-        reader.returncode = os.waitstatus_to_exitcode(rstatus)
+        out = reader.stdout.read() if sink == "none" else b""
         if reader.stdout is not None:
             reader.stdout.close()
         self.children.remove(reader)
@@ -512,8 +507,8 @@ class Bench:
         if os.waitstatus_to_exitcode(status) != 0:
             raise BenchError("no monitor: the producer exited with status %d"
                              % os.waitstatus_to_exitcode(status))
-        if reader.returncode != 0:
-            raise BenchError("no monitor: %s exited with status %d" % (argv[0], reader.returncode))
+        if rc != 0:
+            raise BenchError("no monitor: %s exited with status %d" % (argv[0], rc))
         got = int(out.split()[0]) if sink == "none" else os.path.getsize(copy)
         ok = got == want
         if not ok:
@@ -1041,9 +1036,9 @@ def report(bench, opts, started, elapsed):
         w("| lines | monitor | MiB/s | wall s | CPU s | of which user s | CPU ms/MiB |")
         w("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
         bounds = []
+        labels = {"none": "none (producer ceiling)", "copy": "none (copy floor)"}
         for kind, runs in res["throughput"].items():
             med = {}
-            labels = {"none": "none (producer ceiling)", "copy": "none (copy floor)"}
             for name in ("none", "copy", "conmon", "tether"):
                 xs = runs[name]
                 mibs = median([x["bytes"] / MiB / x["wall"] for x in xs])
@@ -1223,9 +1218,10 @@ def report(bench, opts, started, elapsed):
           "same command line and does only what the caller waits for: the start byte, "
           "one fork, `runc create`, the sync message, the container's exit, the exit "
           "file (no logs, no attach socket, nothing else). Its overhead above `runc run` "
-          "(%.1f ms, %.2f of conmon's) is the least any monitor driven the conmon way "
-          "can show on this machine: the second runtime process, a monitor's exec and "
-          "fork, and the wake-ups on runc create's and the container's exits."
+          "(%.1f ms, %.2f of conmon's) is what the steps no monitor driven the conmon "
+          "way can skip cost on this machine: the second runtime process, a monitor's "
+          "exec and fork, and the wake-ups on runc create's and the container's exits. "
+          "One run's medians scatter by a few ms (see p10–p90): compare it over runs."
           % (1000 * lm[1], lm[1] / c[1] if c[1] > 0 else float("nan")))
         w("")
         if c[1] > 0:
