@@ -1227,8 +1227,8 @@ def report(bench, opts, started, elapsed):
         if c[1] > 0:
             target("lifecycle overhead above runc run", 1000 * t[1], 1000 * c[1], " ms",
                    False, 0.5)
-            targets.append(("lifecycle overhead above runc run: least monitor / conmon (the "
-                            "least a monitor could show)", "(least monitor %.1f ms)"
+            targets.append(("lifecycle overhead above runc run: least monitor / conmon (what "
+                            "the steps no monitor can skip cost)", "(least monitor %.1f ms)"
                             % (1000 * lm[1]), "%.1f ms" % (1000 * c[1]), lm[1] / c[1], "-",
                             None, None, None))
         if c[2] > 0:
